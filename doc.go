@@ -1,0 +1,56 @@
+// Package license issues signed license keys and lets applications
+// enforce them offline.
+//
+// # Keys
+//
+// A vendor holds a [SigningKey] and publishes its [VerifyingKey].
+// [GenerateSigningKey] makes one; its text forms are
+//
+//	acme-2026+9ac2de13+iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=
+//	LICENSEKIT+PRIVATE+KEY+acme-2026+9ac2de13+AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=
+//
+// The first is a verifying key, the second its signing key (a secret; this
+// one's seed is 32 bytes of 0x01, for illustration only).
+//
+// A verifying key reads name+hash+key: the key's name, the first four
+// bytes of SHA-256 over the name, a newline and the Ed25519 public key, in
+// hex, then the public key in base64. Name and hash form the key ID. The
+// signing key's text starts with a prefix that no verifying key can have,
+// and [SigningKey] prints as its key ID only, so that it does not leak into
+// logs.
+//
+// # License keys
+//
+// [SigningKey.Sign] turns a [License] into a license key, one line of ASCII:
+//
+//	LK1.acme-2026+9ac2de13.<payload>.<signature>
+//
+// LK1 is the format version; then the signer's key ID; the payload, the
+// license's canonical encoding (a fixed byte layout that no encoder's
+// choices change), in unpadded base64url; and the Ed25519 signature over
+// everything before the last '.', also in base64url (K1). Whitespace and
+// line breaks anywhere in a key are ignored (K4), so a key survives e-mail
+// and copy-paste; [FormatKeyFile] writes the file form, cut into lines.
+//
+// # Verifying
+//
+// [NewVerifier] trusts one or more verifying keys; [Verifier.Verify] reads a
+// key, picks the trusted key its key ID names, checks the signature and
+// decodes the license, offline (K2). The algorithm is always Ed25519: no
+// field of a key can choose another, or none. Decoding is strict: after
+// whitespace is removed, two different texts never verify to the same
+// license, and any changed byte fails with a typed error (K3):
+// [ErrMalformedKey], [ErrUnsupportedVersion], [ErrUnknownSigner],
+// [ErrRetiredSigner] or [ErrBadSignature]. To recognise a license seen
+// before, compare [License.Digest], the hash of the signed payload, never
+// signature bytes.
+//
+// # Time
+//
+// Instants are UTC. A license valid until T is valid at T-1ns and expired
+// at T (S12). A term license, such as an annual subscription, starts its
+// term at activation, not at issue (L2), and a license whose start is in
+// the future grants nothing until then (L3): see [License.Period] and
+// [License.ValidAt]. The package never reads the clock on its own: callers
+// pass instants.
+package license

@@ -1,0 +1,525 @@
+package license
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Version is the license key format this package writes and reads.
+const Version = 1
+
+// keyPrefix starts every license key: "LK" and the format version.
+const keyPrefix = "LK"
+
+// MaxKeySize is the longest license key text, whitespace included, that
+// Verify reads; anything longer is malformed without further work.
+const MaxKeySize = 64 << 10
+
+// signingKeyPrefix starts a signing key's text form. It has two more '+'
+// than a verifying key, so neither parser accepts the other's text.
+const signingKeyPrefix = "LICENSEKIT+PRIVATE+KEY+"
+
+// b64 reads and writes payloads and signatures in license keys. Strict
+// rejects non-zero padding bits, so one byte string has one text.
+var b64 = base64.RawURLEncoding.Strict()
+
+// sigLen is the length of a base64 Ed25519 signature in a license key.
+var sigLen = b64.EncodedLen(ed25519.SignatureSize)
+
+// VerifyingKey is a vendor's public key, which applications trust to
+// verify license keys. Its text form, from String, is name+hash+key: the
+// key's name, the first four bytes of SHA-256 over the name, a newline and
+// the 32-byte Ed25519 key, in hex, then the key in standard base64. The
+// name and hash together are the key ID that license keys carry.
+//
+// The zero VerifyingKey is not a key; [NewVerifier] rejects it.
+type VerifyingKey struct {
+	name string
+	hash uint32
+	key  [ed25519.PublicKeySize]byte
+}
+
+// Name returns the key's name.
+func (k VerifyingKey) Name() string { return k.name }
+
+// KeyID returns the key ID, name+hash, that license keys signed by the
+// matching signing key carry.
+func (k VerifyingKey) KeyID() string { return keyID(k.name, k.hash) }
+
+// String returns the key's text form, which ParseVerifyingKey reads.
+func (k VerifyingKey) String() string {
+	return k.KeyID() + "+" + base64.StdEncoding.EncodeToString(k.key[:])
+}
+
+// MarshalText writes the key's text form, so that a VerifyingKey can sit in
+// a JSON or YAML configuration.
+func (k VerifyingKey) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads a key with ParseVerifyingKey.
+func (k *VerifyingKey) UnmarshalText(b []byte) error {
+	v, err := ParseVerifyingKey(string(b))
+	if err == nil {
+		*k = v
+	}
+	return err
+}
+
+// ParseVerifyingKey reads a verifying key's text form, name+hash+key.
+// Surrounding whitespace is ignored. It returns an error wrapping
+// [ErrMalformedVerifyingKey] or [ErrInvalidKeyName] when the text is not a
+// verifying key, its key is not 32 bytes, or its hash does not match.
+func ParseVerifyingKey(text string) (VerifyingKey, error) {
+	text = strings.TrimSpace(text)
+	bad := func(why string) (VerifyingKey, error) {
+		return VerifyingKey{}, fmt.Errorf("%w: %s", ErrMalformedVerifyingKey, why)
+	}
+	if strings.HasPrefix(text, signingKeyPrefix) {
+		// Never echo it: it is a secret in the wrong place.
+		return bad("this is a signing key; give the verifying key that keygen printed")
+	}
+	name, rest, ok1 := strings.Cut(text, "+")
+	hash, key64, ok2 := strings.Cut(rest, "+")
+	if !ok1 || !ok2 {
+		return bad("want name+hash+key")
+	}
+	if err := checkKeyName(name); err != nil {
+		return VerifyingKey{}, err
+	}
+	h, ok := parseHash(hash)
+	if !ok {
+		return bad("hash " + quoteShort(hash) + " is not 8 lower-case hex digits")
+	}
+	key, err := base64.StdEncoding.Strict().DecodeString(key64)
+	if err != nil {
+		return bad("key is not base64")
+	}
+	if len(key) != ed25519.PublicKeySize {
+		return bad(fmt.Sprintf("key is %d bytes, want %d", len(key), ed25519.PublicKeySize))
+	}
+	k := VerifyingKey{name: name, hash: h}
+	copy(k.key[:], key)
+	if keyHash(name, k.key[:]) != h {
+		return bad("hash does not match name and key")
+	}
+	return k, nil
+}
+
+// SigningKey is a vendor's private key, which signs licenses. Keep it
+// secret: whoever holds it can issue licenses that every application
+// trusting its verifying key accepts. Its String, GoString and LogValue
+// methods print only its key ID; [SigningKey.Export] writes the secret.
+//
+// A SigningKey is safe for concurrent use.
+type SigningKey struct {
+	pub    VerifyingKey
+	priv   ed25519.PrivateKey
+	prefix string // "LK1.name+hash.", the start of every key it signs
+}
+
+// GenerateSigningKey makes a new signing key named name, reading 32 bytes
+// of randomness from rand (crypto/rand's Reader when rand is nil). The name
+// identifies the vendor or the key's generation, such as "acme-2026"; it
+// is 1 to 64 ASCII letters, digits, '.', '_' or '-'.
+func GenerateSigningKey(name string, rand io.Reader) (*SigningKey, error) {
+	if err := checkKeyName(name); err != nil {
+		return nil, err
+	}
+	if rand == nil {
+		rand = cryptoRand
+	}
+	seed := make([]byte, ed25519.SeedSize)
+	if _, err := io.ReadFull(rand, seed); err != nil {
+		return nil, fmt.Errorf("license: generating signing key: reading randomness: %w", err)
+	}
+	return newSigningKey(name, seed), nil
+}
+
+var cryptoRand = rand.Reader
+
+func newSigningKey(name string, seed []byte) *SigningKey {
+	priv := ed25519.NewKeyFromSeed(seed)
+	k := &SigningKey{priv: priv, pub: VerifyingKey{name: name}}
+	copy(k.pub.key[:], priv.Public().(ed25519.PublicKey))
+	k.pub.hash = keyHash(name, k.pub.key[:])
+	k.prefix = keyPrefix + strconv.Itoa(Version) + "." + k.pub.KeyID() + "."
+	return k
+}
+
+// ParseSigningKey reads a signing key written by [SigningKey.Export].
+// Surrounding whitespace is ignored. Errors wrap [ErrMalformedSigningKey]
+// or [ErrInvalidKeyName] and never repeat the text.
+func ParseSigningKey(text string) (*SigningKey, error) {
+	bad := func(why string) (*SigningKey, error) {
+		return nil, fmt.Errorf("%w: %s", ErrMalformedSigningKey, why)
+	}
+	rest, ok := strings.CutPrefix(strings.TrimSpace(text), signingKeyPrefix)
+	if !ok {
+		return bad("it does not start with " + signingKeyPrefix)
+	}
+	name, rest, ok1 := strings.Cut(rest, "+")
+	hash, seed64, ok2 := strings.Cut(rest, "+")
+	if !ok1 || !ok2 {
+		return bad("want " + signingKeyPrefix + "name+hash+seed")
+	}
+	if err := checkKeyName(name); err != nil {
+		return nil, err
+	}
+	h, ok := parseHash(hash)
+	if !ok {
+		return bad("hash is not 8 lower-case hex digits")
+	}
+	seed, err := base64.StdEncoding.Strict().DecodeString(seed64)
+	if err != nil || len(seed) != ed25519.SeedSize {
+		return bad("seed is not 32 bytes of base64")
+	}
+	k := newSigningKey(name, seed)
+	if k.pub.hash != h {
+		return bad("hash does not match name and key")
+	}
+	return k, nil
+}
+
+// Export returns the key's secret text form, which ParseSigningKey reads.
+// Store it as a secret, for example in a file of mode 0600.
+func (k *SigningKey) Export() string {
+	return signingKeyPrefix + k.pub.KeyID() + "+" + base64.StdEncoding.EncodeToString(k.priv.Seed())
+}
+
+// VerifyingKey returns the public key that verifies what k signs.
+func (k *SigningKey) VerifyingKey() VerifyingKey { return k.pub }
+
+// KeyID returns the key ID, name+hash, that k writes into license keys.
+func (k *SigningKey) KeyID() string { return k.pub.KeyID() }
+
+// String names the key without revealing it.
+func (k *SigningKey) String() string { return "SigningKey(" + k.pub.KeyID() + ")" }
+
+// GoString names the key without revealing it, also under %#v.
+func (k *SigningKey) GoString() string { return k.String() }
+
+// LogValue logs the key as its key ID only.
+func (k *SigningKey) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("key_id", k.pub.KeyID()), slog.String("secret", "REDACTED"))
+}
+
+// Sign validates l and returns its license key: the text
+//
+//	LK1.<name>+<hash>.<payload>.<signature>
+//
+// where LK1 is the format version, name+hash the signer's key ID, payload
+// the license's canonical encoding in unpadded base64url, and signature the
+// Ed25519 signature over everything before its '.', also in base64url. The
+// key is one line of ASCII; [FormatKeyFile] wraps it for a file.
+//
+// If l is not valid, Sign returns the error of [License.Validate].
+func (k *SigningKey) Sign(l *License) (string, error) {
+	if err := l.Validate(); err != nil {
+		return "", err
+	}
+	payload, err := encodeLicense(l)
+	if err != nil {
+		return "", fmt.Errorf("license: encoding %q: %w", l.ID, err)
+	}
+	buf := make([]byte, 0, len(k.prefix)+b64.EncodedLen(len(payload))+1+sigLen)
+	buf = append(buf, k.prefix...)
+	buf = b64.AppendEncode(buf, payload)
+	sig := ed25519.Sign(k.priv, buf)
+	buf = append(buf, '.')
+	buf = b64.AppendEncode(buf, sig)
+	return string(buf), nil
+}
+
+// FormatKeyFile returns the file form of a license key: the key cut into
+// lines of 64 characters, each ending in a newline. Verify ignores the
+// line breaks.
+func FormatKeyFile(key string) []byte {
+	const width = 64
+	key = stripSpace(key)
+	out := make([]byte, 0, len(key)+len(key)/width+1)
+	for len(key) > width {
+		out = append(out, key[:width]...)
+		out = append(out, '\n')
+		key = key[width:]
+	}
+	out = append(out, key...)
+	return append(out, '\n')
+}
+
+// Verifier checks license keys offline against the verifying keys it
+// trusts (K2). Trusting several keys at once allows key rotation: each
+// license key names its signer's key ID, and the verifier picks the
+// trusted key with that ID, or fails with [ErrUnknownSigner]. A key that
+// must no longer be accepted can be retired with Retire.
+//
+// The algorithm is always Ed25519: nothing in a license key chooses it
+// (K1). A Verifier is safe for concurrent use.
+type Verifier struct {
+	keys map[string]*trustedKey // by key ID; never changes after NewVerifier
+}
+
+type trustedKey struct {
+	VerifyingKey
+	retired atomic.Bool
+}
+
+// NewVerifier returns a verifier that trusts keys. It fails with
+// [ErrNoVerifyingKeys] when given none, [ErrMalformedVerifyingKey] for a
+// zero VerifyingKey, and [ErrDuplicateKeyID] when two different keys share
+// a key ID. The same key given twice is trusted once.
+func NewVerifier(keys ...VerifyingKey) (*Verifier, error) {
+	if len(keys) == 0 {
+		return nil, ErrNoVerifyingKeys
+	}
+	v := &Verifier{keys: make(map[string]*trustedKey, len(keys))}
+	for i, k := range keys {
+		if k.name == "" {
+			return nil, fmt.Errorf("%w: key %d is the zero VerifyingKey", ErrMalformedVerifyingKey, i)
+		}
+		id := k.KeyID()
+		if old, ok := v.keys[id]; ok {
+			if old.VerifyingKey != k {
+				return nil, fmt.Errorf("%w: %s", ErrDuplicateKeyID, id)
+			}
+			continue
+		}
+		v.keys[id] = &trustedKey{VerifyingKey: k}
+	}
+	return v, nil
+}
+
+// Retire stops the verifier from accepting license keys signed by the key
+// with the given key ID (name+hash): they then fail with
+// [ErrRetiredSigner]. It returns a [*SignerError] wrapping
+// [ErrUnknownSigner] when the verifier does not trust that key.
+func (v *Verifier) Retire(keyID string) error {
+	k, ok := v.keys[keyID]
+	if !ok {
+		return &SignerError{KeyID: keyID, Err: ErrUnknownSigner}
+	}
+	k.retired.Store(true)
+	return nil
+}
+
+// Verify checks a license key and returns the license it carries. Spaces
+// and line breaks anywhere in text are ignored (K4). It makes no network
+// call and reads no clock: whether the license is in force at a given
+// instant is [License.ValidAt]'s question, and the lifecycle's.
+//
+// A key that does not verify fails with an error matching, with
+// errors.Is, one of [ErrMalformedKey], [ErrUnsupportedVersion],
+// [ErrUnknownSigner] or [ErrRetiredSigner] (both also a [*SignerError]),
+// or [ErrBadSignature]. Any change to a valid key fails (K3).
+func (v *Verifier) Verify(text string) (*License, error) {
+	p, err := parseKey(text)
+	if err != nil {
+		return nil, err
+	}
+	k, ok := v.keys[p.keyID]
+	if !ok {
+		return nil, &SignerError{KeyID: p.keyID, Err: ErrUnknownSigner}
+	}
+	if k.retired.Load() {
+		return nil, &SignerError{KeyID: p.keyID, Err: ErrRetiredSigner}
+	}
+	if !ed25519.Verify(k.key[:], p.signed, p.sig[:]) {
+		return nil, ErrBadSignature
+	}
+	return decodeLicense(p.payload)
+}
+
+// DecodeUnverified decodes a license key without verifying its signature,
+// and returns the license and the key ID of the signer it claims. Nothing
+// it returns can be trusted: use it to inspect a key, never to grant
+// anything. Its errors are those of [Verifier.Verify] for a malformed key.
+func DecodeUnverified(text string) (l *License, keyID string, err error) {
+	p, err := parseKey(text)
+	if err != nil {
+		return nil, "", err
+	}
+	l, err = decodeLicense(p.payload)
+	if err != nil {
+		return nil, "", err
+	}
+	return l, p.keyID, nil
+}
+
+// parsedKey is a license key split into its parts, not yet verified.
+type parsedKey struct {
+	keyID   string
+	signed  []byte // the text before the signature's '.': what was signed
+	payload []byte
+	sig     [ed25519.SignatureSize]byte
+}
+
+// parseKey splits a license key's text into its parts, strictly.
+func parseKey(text string) (parsedKey, error) {
+	var p parsedKey
+	bad := func(why string) (parsedKey, error) {
+		return parsedKey{}, fmt.Errorf("%w: %s", ErrMalformedKey, why)
+	}
+	if len(text) > MaxKeySize {
+		return bad(fmt.Sprintf("%d bytes, at most %d", len(text), MaxKeySize))
+	}
+	text = stripSpace(text)
+	rest, ok := strings.CutPrefix(text, keyPrefix)
+	if !ok {
+		return bad("it does not start with " + keyPrefix)
+	}
+	ver, rest, ok := strings.Cut(rest, ".")
+	if !ok || !isVersion(ver) {
+		return bad("no format version after " + keyPrefix)
+	}
+	if ver != strconv.Itoa(Version) {
+		return parsedKey{}, fmt.Errorf("%w: version %s, this package reads version %d", ErrUnsupportedVersion, quoteShort(ver), Version)
+	}
+	// The key ID may itself hold dots (a name such as "example.com"), and
+	// base64url has none, so the payload and signature are found from
+	// the right.
+	dot := strings.LastIndexByte(rest, '.')
+	if dot < 0 {
+		return bad("no signature")
+	}
+	rest, sig64 := rest[:dot], rest[dot+1:]
+	dot = strings.LastIndexByte(rest, '.')
+	if dot < 0 {
+		return bad("no payload")
+	}
+	id, payload64 := rest[:dot], rest[dot+1:]
+	if _, _, err := splitKeyID(id); err != nil {
+		return parsedKey{}, err
+	}
+	p.keyID = id
+	if len(sig64) != sigLen {
+		return bad("signature has the wrong length")
+	}
+	// One copy of the text serves both the signature check and base64
+	// decoding, which want bytes.
+	b := []byte(text)
+	signedEnd := len(b) - len(sig64) - 1
+	p.signed = b[:signedEnd]
+	if n, err := b64.Decode(p.sig[:], b[signedEnd+1:]); err != nil || n != len(p.sig) {
+		return bad("signature is not base64url")
+	}
+	payloadStart := signedEnd - len(payload64)
+	p.payload = make([]byte, b64.DecodedLen(len(payload64)))
+	if _, err := b64.Decode(p.payload, b[payloadStart:signedEnd]); err != nil {
+		return bad("payload is not base64url")
+	}
+	return p, nil
+}
+
+// isVersion reports whether s is a version number written without leading
+// zeros, so that one version has one spelling.
+func isVersion(s string) bool {
+	if s == "" || len(s) > 9 || s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// splitKeyID checks a key ID, name+hash, and returns its parts.
+func splitKeyID(id string) (string, uint32, error) {
+	name, hash, ok := strings.Cut(id, "+")
+	if !ok {
+		return "", 0, fmt.Errorf("%w: key ID %s is not name+hash", ErrMalformedKey, quoteShort(id))
+	}
+	if err := checkKeyName(name); err != nil {
+		return "", 0, fmt.Errorf("%w: %w", ErrMalformedKey, err)
+	}
+	h, ok := parseHash(hash)
+	if !ok {
+		return "", 0, fmt.Errorf("%w: key ID %s: hash is not 8 lower-case hex digits", ErrMalformedKey, quoteShort(id))
+	}
+	return name, h, nil
+}
+
+// stripSpace removes every space, tab, line break and other Unicode space
+// from s, so that keys survive e-mail and copy-paste (K4). A key without
+// spaces is returned as is, without allocating.
+func stripSpace(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || asciiSpace(c) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// checkKeyName enforces the key name alphabet, which keeps key IDs free of
+// the separators '+' and whitespace.
+func checkKeyName(name string) error {
+	if name == "" || len(name) > 64 {
+		return fmt.Errorf("%w: %s must be 1 to 64 bytes", ErrInvalidKeyName, quoteShort(name))
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return fmt.Errorf("%w: %s may hold only ASCII letters, digits, '.', '_' and '-'", ErrInvalidKeyName, quoteShort(name))
+		}
+	}
+	return nil
+}
+
+// keyHash is the hash in a key ID: the first four bytes of
+// SHA-256(name || "\n" || key).
+func keyHash(name string, key []byte) uint32 {
+	h := sha256.New()
+	h.Write([]byte(name))
+	h.Write([]byte{'\n'})
+	h.Write(key)
+	return binary.BigEndian.Uint32(h.Sum(nil))
+}
+
+func keyID(name string, hash uint32) string {
+	return fmt.Sprintf("%s+%08x", name, hash)
+}
+
+// parseHash reads the 8 lower-case hex digits of a key ID's hash.
+func parseHash(s string) (uint32, bool) {
+	if len(s) != 8 {
+		return 0, false
+	}
+	var h uint32
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case '0' <= c && c <= '9':
+			h = h<<4 | uint32(c-'0')
+		case 'a' <= c && c <= 'f':
+			h = h<<4 | uint32(c-'a'+10)
+		default:
+			return 0, false
+		}
+	}
+	return h, true
+}
