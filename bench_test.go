@@ -1,0 +1,73 @@
+package license_test
+
+import (
+	"crypto/ed25519"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/licensekit/license"
+)
+
+// The benchmarks below measure Verify against its floor, a bare Ed25519
+// verification of a message of the same size; compare their ns/op from one
+// run: go test -run '^$' -bench . -benchmem .
+
+func BenchmarkVerify(b *testing.B) {
+	sk := MustSigningKey(b, "acme-2026", "bench")
+	v := MustVerifier(b, sk)
+	key := MustSign(b, sk, fullLicense())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(key); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerify1000Keys verifies with 1,000 trusted keys: the cost and
+// the allocations must match BenchmarkVerify.
+func BenchmarkVerify1000Keys(b *testing.B) {
+	keys := []*license.SigningKey{MustSigningKey(b, "acme-2026", "bench")}
+	for i := range 999 {
+		keys = append(keys, MustSigningKey(b, fmt.Sprintf("k%d", i), fmt.Sprint(i)))
+	}
+	v := MustVerifier(b, keys...)
+	key := MustSign(b, keys[0], fullLicense())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(key); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEd25519Verify is the baseline: crypto/ed25519.Verify over a
+// message as long as the part of a license key that Verify checks.
+func BenchmarkEd25519Verify(b *testing.B) {
+	sk := MustSigningKey(b, "acme-2026", "bench")
+	key := MustSign(b, sk, fullLicense())
+	msg := []byte(key[:strings.LastIndexByte(key, '.')])
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sig := ed25519.Sign(priv, msg)
+	b.ReportAllocs()
+	for b.Loop() {
+		if !ed25519.Verify(pub, msg, sig) {
+			b.Fatal("baseline signature does not verify")
+		}
+	}
+}
+
+func BenchmarkSign(b *testing.B) {
+	sk := MustSigningKey(b, "acme-2026", "bench")
+	l := fullLicense()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := sk.Sign(l); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
