@@ -224,6 +224,9 @@ func (k *SigningKey) LogValue() slog.Value {
 //
 // If l is not valid, Sign returns the error of [License.Validate].
 func (k *SigningKey) Sign(l *License) (string, error) {
+	if k == nil || len(k.priv) != ed25519.PrivateKeySize {
+		return "", fmt.Errorf("%w: a SigningKey comes from GenerateSigningKey or ParseSigningKey", ErrMalformedSigningKey)
+	}
 	if err := l.Validate(); err != nil {
 		return "", err
 	}
@@ -263,7 +266,8 @@ func FormatKeyFile(key string) []byte {
 // must no longer be accepted can be retired with Retire.
 //
 // The algorithm is always Ed25519: nothing in a license key chooses it
-// (K1). A Verifier is safe for concurrent use.
+// (K1). A Verifier is safe for concurrent use. The zero Verifier trusts no
+// key; use NewVerifier.
 type Verifier struct {
 	keys map[string]*trustedKey // by key ID; never changes after NewVerifier
 }
@@ -396,7 +400,7 @@ func parseKey(text string) (parsedKey, error) {
 		return bad("no payload")
 	}
 	id, payload64 := rest[:dot], rest[dot+1:]
-	if _, _, err := splitKeyID(id); err != nil {
+	if err := checkKeyID(id); err != nil {
 		return parsedKey{}, err
 	}
 	p.keyID = id
@@ -433,20 +437,19 @@ func isVersion(s string) bool {
 	return true
 }
 
-// splitKeyID checks a key ID, name+hash, and returns its parts.
-func splitKeyID(id string) (string, uint32, error) {
+// checkKeyID checks that a license key's key ID has the form name+hash.
+func checkKeyID(id string) error {
 	name, hash, ok := strings.Cut(id, "+")
 	if !ok {
-		return "", 0, fmt.Errorf("%w: key ID %s is not name+hash", ErrMalformedKey, quoteShort(id))
+		return fmt.Errorf("%w: key ID %s is not name+hash", ErrMalformedKey, quoteShort(id))
 	}
 	if err := checkKeyName(name); err != nil {
-		return "", 0, fmt.Errorf("%w: %w", ErrMalformedKey, err)
+		return fmt.Errorf("%w: %w", ErrMalformedKey, err)
 	}
-	h, ok := parseHash(hash)
-	if !ok {
-		return "", 0, fmt.Errorf("%w: key ID %s: hash is not 8 lower-case hex digits", ErrMalformedKey, quoteShort(id))
+	if _, ok := parseHash(hash); !ok {
+		return fmt.Errorf("%w: key ID %s: hash is not 8 lower-case hex digits", ErrMalformedKey, quoteShort(id))
 	}
-	return name, h, nil
+	return nil
 }
 
 // stripSpace removes every space, tab, line break and other Unicode space

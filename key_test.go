@@ -452,3 +452,17 @@ func TestVerify_AllocationsAreFewAndFixed(t *testing.T) {
 	assert.LessOrEqual(t, a1, 20.0)
 	assert.Equal(t, a1, a1000)
 }
+
+func TestZeroValues_FailWithoutPanic(t *testing.T) {
+	var sk license.SigningKey
+	_, err := sk.Sign(fullLicense())
+	assert.ErrorIs(t, err, license.ErrMalformedSigningKey)
+	var nilKey *license.SigningKey
+	_, err = nilKey.Sign(fullLicense())
+	assert.ErrorIs(t, err, license.ErrMalformedSigningKey)
+
+	var v license.Verifier
+	_, err = v.Verify(MustSign(t, MustSigningKey(t, "acme", "zero"), fullLicense()))
+	assert.ErrorIs(t, err, license.ErrUnknownSigner)
+	assert.ErrorIs(t, v.Retire("acme+00000000"), license.ErrUnknownSigner)
+}
