@@ -1,0 +1,74 @@
+// Licensectl is the vendor's command-line tool for license keys. It
+// generates signing keys, issues (signs) licenses, verifies license keys
+// and inspects them, using package github.com/licensekit/license.
+//
+// Usage:
+//
+//	licensectl <command> [flags] [arguments]
+//
+// The commands are:
+//
+//	keygen   generate a signing key and print its verifying key
+//	issue    sign a license and print its license key
+//	verify   verify a license key and check its dates
+//	inspect  decode a license key WITHOUT verifying its signature
+//
+// Run "licensectl <command> -h" for a command's flags.
+//
+// # keygen
+//
+//	licensectl keygen -name NAME -out FILE
+//
+// Keygen generates a signing key named NAME, such as acme-2026, and writes
+// its secret text to FILE with mode 0600. It never overwrites an existing
+// file. It prints the verifying key, which applications trust, on standard
+// output; the verifying key is public.
+//
+// # issue
+//
+//	licensectl issue -key FILE -id ID -product P [-edition E]
+//		[-type server|workstation|any]
+//		[-scheme device|vm|cpu|core|user|unmetered] [-quantity N]
+//		[-features a,b] [-org O] [-starts RFC3339]
+//		[-expires RFC3339 | -term 365d] [-trial] [-json FILE]
+//
+// Issue signs a license with the signing key in FILE and prints its license
+// key, one line, on standard output. With -json, the license starts from a
+// JSON template (the License JSON form, which also sets fields no flag
+// covers: min_devices, partner, custom, issued_at, …); flags given on the
+// command line override the template, and -expires or -term given on the
+// command line replaces the template's term or expiry. "-json -" reads the
+// template from standard input. The license is issued now, to the second,
+// unless the template sets issued_at. Features are separated by commas.
+//
+// # verify
+//
+//	licensectl verify -pub KEY [-pub KEY …] [-at RFC3339] [FILE|-]
+//
+// Verify reads a license key from FILE, or from standard input when FILE
+// is absent or "-", verifies its signature against the trusted verifying
+// keys given with -pub, and checks that the license is in force at the
+// instant -at (default now); a term license counts as activated at that
+// instant. Line breaks and spaces in the key are ignored. On success it
+// prints on standard output a JSON object:
+//
+//	{"verified": true, "key_id": "name+hash", "digest": "<hex>", "license": {…}}
+//
+// # inspect
+//
+//	licensectl inspect [FILE|-]
+//
+// Inspect decodes a license key without verifying its signature and prints
+// the same JSON object with "verified": false, and a warning on standard
+// error. Nothing it prints can be trusted.
+//
+// # Exit status
+//
+// Licensectl exits 0 on success; 1 when the operation failed: the license
+// key does not verify, the license is not in force, a file cannot be read
+// or written, or a file's contents do not parse; and 2 on usage errors:
+// unknown commands or flags, missing required flags, bad flag values, or
+// flags and template that describe a license that cannot be signed.
+// Every error message starts with "licensectl <command>:"; none ever
+// repeats a signing key.
+package main
