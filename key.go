@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -81,38 +82,56 @@ func (k *VerifyingKey) UnmarshalText(b []byte) error {
 // verifying key, its key is not 32 bytes, or its hash does not match.
 func ParseVerifyingKey(text string) (VerifyingKey, error) {
 	text = strings.TrimSpace(text)
-	bad := func(why string) (VerifyingKey, error) {
-		return VerifyingKey{}, fmt.Errorf("%w: %s", ErrMalformedVerifyingKey, why)
-	}
 	if strings.HasPrefix(text, signingKeyPrefix) {
 		// Never echo it: it is a secret in the wrong place.
-		return bad("this is a signing key; give the verifying key that keygen printed")
+		return VerifyingKey{}, fmt.Errorf("%w: this is a signing key; give the verifying key that keygen printed", ErrMalformedVerifyingKey)
 	}
-	name, rest, ok1 := strings.Cut(text, "+")
-	hash, key64, ok2 := strings.Cut(rest, "+")
-	if !ok1 || !ok2 {
-		return bad("want name+hash+key")
-	}
-	if err := checkKeyName(name); err != nil {
-		return VerifyingKey{}, err
-	}
-	h, ok := parseHash(hash)
-	if !ok {
-		return bad("hash " + quoteShort(hash) + " is not 8 lower-case hex digits")
-	}
-	key, err := base64.StdEncoding.Strict().DecodeString(key64)
+	name, hash, key, err := splitKeyText(text, ed25519.PublicKeySize)
 	if err != nil {
-		return bad("key is not base64")
+		return VerifyingKey{}, wrapKeyTextError(ErrMalformedVerifyingKey, err)
 	}
-	if len(key) != ed25519.PublicKeySize {
-		return bad(fmt.Sprintf("key is %d bytes, want %d", len(key), ed25519.PublicKeySize))
-	}
-	k := VerifyingKey{name: name, hash: h}
+	k := VerifyingKey{name: name, hash: hash}
 	copy(k.key[:], key)
-	if keyHash(name, k.key[:]) != h {
-		return bad("hash does not match name and key")
+	if keyHash(name, k.key[:]) != hash {
+		return VerifyingKey{}, fmt.Errorf("%w: hash does not match name and key", ErrMalformedVerifyingKey)
 	}
 	return k, nil
+}
+
+// splitKeyText splits name+hash+base64 (the text of a verifying key, and
+// of a signing key after its prefix) and checks each part; the base64 must
+// decode to size bytes. Its errors never repeat the base64 part, which is
+// a secret in a signing key.
+func splitKeyText(text string, size int) (name string, hash uint32, key []byte, err error) {
+	name, rest, ok1 := strings.Cut(text, "+")
+	hash64, key64, ok2 := strings.Cut(rest, "+")
+	if !ok1 || !ok2 {
+		return "", 0, nil, errors.New("want name+hash+key")
+	}
+	if err := checkKeyName(name); err != nil {
+		return "", 0, nil, err
+	}
+	hash, ok := parseHash(hash64)
+	if !ok {
+		return "", 0, nil, errors.New("hash " + quoteShort(hash64) + " is not 8 lower-case hex digits")
+	}
+	key, err = base64.StdEncoding.Strict().DecodeString(key64)
+	if err != nil {
+		return "", 0, nil, errors.New("key is not base64")
+	}
+	if len(key) != size {
+		return "", 0, nil, fmt.Errorf("key is %d bytes, want %d", len(key), size)
+	}
+	return name, hash, key, nil
+}
+
+// wrapKeyTextError makes an error of splitKeyText match kind, keeping
+// ErrInvalidKeyName errors as they are.
+func wrapKeyTextError(kind, err error) error {
+	if errors.Is(err, ErrInvalidKeyName) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", kind, err)
 }
 
 // SigningKey is a vendor's private key, which signs licenses. Keep it
@@ -160,32 +179,17 @@ func newSigningKey(name string, seed []byte) *SigningKey {
 // Surrounding whitespace is ignored. Errors wrap [ErrMalformedSigningKey]
 // or [ErrInvalidKeyName] and never repeat the text.
 func ParseSigningKey(text string) (*SigningKey, error) {
-	bad := func(why string) (*SigningKey, error) {
-		return nil, fmt.Errorf("%w: %s", ErrMalformedSigningKey, why)
-	}
 	rest, ok := strings.CutPrefix(strings.TrimSpace(text), signingKeyPrefix)
 	if !ok {
-		return bad("it does not start with " + signingKeyPrefix)
+		return nil, fmt.Errorf("%w: it does not start with %s", ErrMalformedSigningKey, signingKeyPrefix)
 	}
-	name, rest, ok1 := strings.Cut(rest, "+")
-	hash, seed64, ok2 := strings.Cut(rest, "+")
-	if !ok1 || !ok2 {
-		return bad("want " + signingKeyPrefix + "name+hash+seed")
-	}
-	if err := checkKeyName(name); err != nil {
-		return nil, err
-	}
-	h, ok := parseHash(hash)
-	if !ok {
-		return bad("hash is not 8 lower-case hex digits")
-	}
-	seed, err := base64.StdEncoding.Strict().DecodeString(seed64)
-	if err != nil || len(seed) != ed25519.SeedSize {
-		return bad("seed is not 32 bytes of base64")
+	name, hash, seed, err := splitKeyText(rest, ed25519.SeedSize)
+	if err != nil {
+		return nil, wrapKeyTextError(ErrMalformedSigningKey, err)
 	}
 	k := newSigningKey(name, seed)
-	if k.pub.hash != h {
-		return bad("hash does not match name and key")
+	if k.pub.hash != hash {
+		return nil, fmt.Errorf("%w: hash does not match name and key", ErrMalformedSigningKey)
 	}
 	return k, nil
 }
