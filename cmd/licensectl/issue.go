@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -144,7 +143,7 @@ func runIssue(c *cmd, args []string) int {
 		return c.usageError("cannot issue this license:\n%v", err)
 	}
 
-	text, err := readSmallFile(*keyFile, maxKeyFile)
+	text, err := c.readFile(*keyFile, maxKeyFile)
 	if err != nil {
 		return c.fail("-key: %v", err)
 	}
@@ -167,28 +166,12 @@ func runIssue(c *cmd, args []string) int {
 // into lic. A template that cannot be read or does not parse fails the
 // command (exit 1), naming the file.
 func (c *cmd) readTemplate(file string, lic *license.License) (code int, ok bool) {
-	var (
-		b   []byte
-		err error
-	)
-	const limit = 1 << 20
-	if file == "-" {
-		file = "stdin"
-		b, err = io.ReadAll(io.LimitReader(c.stdin, limit+1))
-		if err == nil && len(b) > limit {
-			err = fmt.Errorf("larger than %d bytes", limit)
-		}
-		if err != nil {
-			err = fmt.Errorf("stdin: %w", err)
-		}
-	} else {
-		b, err = readSmallFile(file, limit)
-	}
+	b, err := c.readFile(file, 1<<20)
 	if err != nil {
 		return c.fail("-json: %v", err), false
 	}
 	if err := json.Unmarshal(b, lic); err != nil {
-		return c.fail("-json %s: %v", file, err), false
+		return c.fail("-json %s: %v", displayName(file), err), false
 	}
 	return exitOK, true
 }

@@ -194,41 +194,40 @@ func (c *cmd) noArgs() (code int, done bool) {
 // positional argument, or from stdin when there is none or it is "-". It
 // returns the name to use in messages: the file's, or "stdin".
 func (c *cmd) readInput() (name, text string, err error) {
-	r := c.stdin
-	name = "stdin"
-	if c.fs.NArg() == 1 && c.fs.Arg(0) != "-" {
+	name = "-"
+	if c.fs.NArg() == 1 {
 		name = c.fs.Arg(0)
+	}
+	b, err := c.readFile(name, license.MaxKeySize)
+	return displayName(name), string(b), err
+}
+
+// displayName is how messages name a file: stdin for "-".
+func displayName(name string) string {
+	if name == "-" {
+		return "stdin"
+	}
+	return name
+}
+
+// readFile reads at most limit bytes from the named file, or from stdin
+// when name is "-". Its errors name the file.
+func (c *cmd) readFile(name string, limit int64) ([]byte, error) {
+	r := c.stdin
+	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return name, "", err
+			return nil, err
 		}
 		defer f.Close()
 		r = f
 	}
-	b, err := io.ReadAll(io.LimitReader(r, license.MaxKeySize+1))
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
-		return name, "", fmt.Errorf("reading %s: %w", name, err)
-	}
-	if len(b) > license.MaxKeySize {
-		return name, "", fmt.Errorf("%s: more than %d bytes; not a license key", name, license.MaxKeySize)
-	}
-	return name, string(b), nil
-}
-
-// readSmallFile reads a file of at most limit bytes, such as a signing key
-// or a template. Its errors name the file.
-func readSmallFile(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
+		return nil, fmt.Errorf("reading %s: %w", displayName(name), err)
 	}
 	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d bytes", name, limit)
+		return nil, fmt.Errorf("%s: larger than %d bytes", displayName(name), limit)
 	}
 	return b, nil
 }
