@@ -1,16 +1,21 @@
-// Command quickstart walks a license key through its life on a fake clock:
-// the vendor makes a signing key and issues a one-year license; the
-// application verifies the key offline and asks, as days pass, whether the
-// license is in force; a tampered copy of the key is refused.
+// Command quickstart walks one installation through the whole license
+// lifecycle on a fake clock, printing one line per event:
+//
+//	<RFC 3339 instant> <event> <detail>
+//
+// A trial starts; a one-year term license is activated; a reserve key is
+// added and takes over when the first year ends; the second year runs out
+// with its notices; grace, suspension and deletion follow, and a clock set
+// back on the way is caught.
 //
 // Run it with: go run ./examples/quickstart
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -19,76 +24,94 @@ import (
 )
 
 func main() {
-	if err := run(os.Stdout); err != nil {
+	if err := run(context.Background(), os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-// run prints one line per step on w: the instant on the fake clock, what
-// happened, and the details.
-func run(w io.Writer) error {
-	clk := clock.NewMock()
-	clk.Set(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	say := func(event, format string, args ...any) {
-		fmt.Fprintf(w, "%s %s %s\n", clk.Now().UTC().Format(time.RFC3339Nano), event, fmt.Sprintf(format, args...))
-	}
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
-	// The vendor, once: a signing key (kept secret) and its verifying key
-	// (shipped inside the application).
-	sk, err := license.GenerateSigningKey("acme-2026", nil)
+// run prints each event of the installation's life on w.
+func run(ctx context.Context, w io.Writer) error {
+	clk := clock.NewMock()
+	clk.Set(date(2026, 1, 1))
+
+	// The vendor: a signing key, and the license keys it sells.
+	vendor, err := license.GenerateSigningKey("acme-2026", nil)
 	if err != nil {
 		return err
 	}
-	say("keygen", "verifying key %s", sk.VerifyingKey().Name())
+	yearly := func(id string) (string, error) {
+		return vendor.Sign(&license.License{
+			ID: id, Product: "acme-backup", Edition: "enterprise", Type: license.TypeServer,
+			Scheme: license.SchemePerDevice, Quantity: 25, Features: []string{"backup", "restore"},
+			IssuedAt: clk.Now(), Term: 365 * license.Day,
+		})
+	}
 
-	// The vendor, per sale: a signed license key sent to the customer.
-	key, err := sk.Sign(&license.License{
-		ID:       "SN-0001",
+	// The application: it trusts the vendor's verifying key and keeps one
+	// installation, here in memory, printing every event it is told.
+	verifier, err := license.NewVerifier(vendor.VerifyingKey())
+	if err != nil {
+		return err
+	}
+	m, err := license.NewManager(ctx, license.ManagerConfig{
+		Verifier: verifier,
+		Clock:    clk,
 		Product:  "acme-backup",
-		Edition:  "enterprise",
-		Scheme:   license.SchemePerDevice,
-		Quantity: 25,
-		Features: []string{"dedup", "encryption"},
-		IssuedAt: clk.Now(),
-		Expiry:   clk.Now().AddDate(1, 0, 0),
+		OnEvent: func(e license.Event) {
+			fmt.Fprintf(w, "%s %s %s\n", e.At.Format(time.RFC3339), e.Kind, e.Detail)
+		},
 	})
 	if err != nil {
 		return err
 	}
-	say("issued", "%d-character key %s…", len(key), key[:24])
 
-	// The application: verify offline with the trusted verifying key.
-	v, err := license.NewVerifier(sk.VerifyingKey())
-	if err != nil {
-		return err
+	// What the user does, and when. Every other line comes from time
+	// passing.
+	script := map[time.Time]func() error{
+		date(2026, 1, 1): func() error { return m.StartTrial(ctx) },
+		date(2026, 1, 20): func() error {
+			key, err := yearly("SN-2026-0001")
+			if err == nil {
+				_, err = m.AddKey(ctx, key)
+			}
+			return err
+		},
+		date(2026, 12, 1): func() error {
+			key, err := yearly("SN-2027-0001")
+			if err == nil {
+				_, err = m.AddReserve(ctx, key)
+			}
+			return err
+		},
+		date(2028, 2, 10): func() error {
+			// Someone sets the clock back to get their license back.
+			clk.Set(date(2027, 6, 1))
+			if err := m.Advance(ctx, clk.Now()); err != nil {
+				return err
+			}
+			if d := m.Check("backup"); d.Allowed {
+				return fmt.Errorf("a clock set back must not grant anything, got %+v", d)
+			}
+			clk.Set(date(2028, 2, 10))
+			return nil
+		},
 	}
-	l, err := v.Verify(string(license.FormatKeyFile(key)))
-	if err != nil {
-		return err
-	}
-	say("verified", "%s %s %s, %d per-%s seats, features %s, expires %s",
-		l.ID, l.Product, l.Edition, l.Quantity, l.Scheme, strings.Join(l.Features, ","), l.Expiry.Format(time.DateOnly))
-
-	// Time passes; the application asks whether the license is in force.
-	for _, d := range []time.Duration{180 * 24 * time.Hour, 185*24*time.Hour - time.Nanosecond, time.Nanosecond} {
-		clk.Add(d)
-		if err := l.ValidAt(clk.Now(), time.Time{}); err != nil {
-			say("refused", "%v", err)
-		} else {
-			say("allowed", "%s is in force", l.ID)
+	for day := date(2026, 1, 1); !day.After(date(2028, 3, 10)); day = day.Add(license.Day) {
+		clk.Set(day)
+		if err := m.Advance(ctx, clk.Now()); err != nil {
+			return err
+		}
+		if do, ok := script[day]; ok {
+			if err := do(); err != nil {
+				return fmt.Errorf("%s: %w", day.Format(time.DateOnly), err)
+			}
 		}
 	}
-
-	// Someone edits one character of the payload, hoping for more seats:
-	// the signature no longer matches.
-	c := byte('A')
-	if key[40] == c {
-		c = 'B'
-	}
-	tampered := key[:40] + string(c) + key[41:]
-	if _, err := v.Verify(tampered); err != nil {
-		say("rejected", "tampered key: %v", err)
+	if d := m.Check(""); d.State != license.Deleted {
+		return fmt.Errorf("the installation should end deleted, not %s", d.State)
 	}
 	return nil
 }

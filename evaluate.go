@@ -1,0 +1,595 @@
+package license
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Holding is one license an installation holds, and what happened to it
+// there. A [Manager] keeps these; [Evaluate] reads them.
+type Holding struct {
+	License   *License  // the verified license
+	Added     time.Time // when the installation took the key
+	Activated time.Time // when a term license's term starts (L2); zero for others
+	Reserve   bool      // held in reserve, not yet promoted (R1)
+	Promoted  time.Time // when it was promoted from reserve (R4); zero if never
+	Revoked   time.Time // when it was revoked (S8); zero if not
+	RenewalOf string    // the ID of the license this one renews (N1–N3)
+	Code      string    // the activation code it came from, for automatic renewal (R5)
+}
+
+// History is what happened to an installation apart from its licenses.
+type History struct {
+	TrialStarted     time.Time // when the trial started (S1); zero if never
+	AgreementRevoked time.Time // when the end-user agreement was revoked (S8)
+	Deleted          time.Time // when the installation was deleted (S5): terminal
+	LatestSeen       time.Time // the latest instant evaluated (S9)
+	FirstActivated   time.Time // the first activation, which starts the activation grace (S7)
+	Usage            int       // current usage: devices, users… counted as the licenses count them (S7)
+}
+
+// Evaluation is the state of an installation at an instant, as [Evaluate]
+// computes it.
+type Evaluation struct {
+	// At is the instant evaluated: the instant asked for, or the latest
+	// instant seen when the clock is behind it (S9).
+	At time.Time
+	// State is the lifecycle state at At.
+	State State
+	// Reason says why the software may not run, or is nil when it may.
+	// It matches one of ErrUnlicensed, ErrTrialEnded,
+	// ErrInsufficientLicenses, ErrPending, ErrSuspended, ErrDeleted,
+	// ErrRevoked, ErrAgreementRevoked or, under RollbackDeny,
+	// ErrClockRollback.
+	Reason error
+	// Features are the features granted, sorted: the union of the valid
+	// licenses' features (S11), or in Grace those of the licenses that
+	// just expired.
+	Features []string
+	// AllFeatures is set during a trial started with StartTrial: full
+	// functionality (S1).
+	AllFeatures bool
+	// Seats is the sum of the counted quantities of the valid licenses
+	// (S11). Unmetered is set when a valid license counts nothing.
+	Seats     int
+	Unmetered bool
+	// Expiry is the end of the unbroken run of validity (S11): the
+	// instant the grant ends unless something is renewed. In Grace and
+	// Suspended it is the expiry that passed. Zero if perpetual or none.
+	Expiry time.Time
+	// Events are the events of the installation's timeline up to At,
+	// oldest first: the notices and state changes due so far.
+	Events []Event
+	// Next is the next instant at which anything changes; zero if
+	// nothing ever will.
+	Next time.Time
+	// Rollback is set when the instant asked for was behind the latest
+	// time seen, or behind a key's issue time, by more than the policy's
+	// tolerance (S9).
+	Rollback bool
+	// Promotions are the reserve keys promoted by At (R4), by license ID.
+	Promotions map[string]time.Time
+	// ExpiredReserves are reserve keys that expired unpromoted by At.
+	ExpiredReserves []string
+	// RenewalsDue are licenses from activation codes whose validity ended
+	// by At and that nothing renews yet (R5).
+	RenewalsDue []string
+}
+
+// Evaluate computes the state of an installation at instant t: a pure
+// function of its holdings, its history, the policy and t, with no clock
+// inside (in the manner of rate.Limiter's AllowN(t, n)). Instants are
+// UTC: a license valid until T is valid at T-1ns and expired at T (S12).
+//
+// The instant is never earlier than the latest time seen nor the newest
+// issue time among the keys (S9): a clock set back evaluates at that
+// floor, and Rollback is set beyond the policy's tolerance.
+//
+// Evaluate does not check the policy; use [Policy.Validate].
+func Evaluate(keys []Holding, h History, p Policy, t time.Time) Evaluation {
+	p = p.normalized()
+	// The evaluator rewrites reserves in its own copy while it works.
+	e := evaluator{p: p, h: h, keys: slices.Clone(keys)}
+	e.run(t.UTC())
+	return e.ev
+}
+
+// Far instants stand for "no start" and "no end".
+var (
+	farPast   = minInstant.UTC()
+	farFuture = maxInstant.UTC()
+)
+
+// interval is a period in which one license (or the trial) grants.
+type interval struct {
+	from, until time.Time
+	key         int  // index in keys, or -1 for the trial started by StartTrial
+	trial       bool // a trial: no grace by default (S10)
+	revoked     bool // it ends because it was revoked (S8)
+}
+
+// run is an unbroken run of validity: intervals that overlap or touch
+// (S11).
+type run struct {
+	start, end time.Time
+	members    []interval
+	paid       bool // holds a license that is not a trial
+	revoked    bool // it ends because of a revocation
+}
+
+type evaluator struct {
+	p    Policy
+	h    History
+	keys []Holding
+	ev   Evaluation
+
+	ivs       []interval
+	runs      []run
+	deletedAt time.Time // zero: the timeline never reaches deletion
+	edges     []time.Time
+}
+
+func (e *evaluator) run(t time.Time) {
+	at := t
+	ref := e.h.LatestSeen
+	for _, k := range e.keys {
+		if k.License.IssuedAt.After(ref) {
+			ref = k.License.IssuedAt
+		}
+	}
+	if t.Before(ref) {
+		e.ev.Rollback = ref.Sub(t) > e.p.ClockTolerance
+		at = ref.UTC()
+	}
+	e.ev.At = at
+
+	e.intervals()
+	e.merge()
+	e.timeline()
+	e.state(at)
+
+	// The timeline up to At, in a stable order.
+	slices.SortStableFunc(e.ev.Events, func(a, b Event) int {
+		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.ID, b.ID))
+	})
+	var due []Event
+	for _, ev := range e.ev.Events {
+		e.edge(ev.At)
+		if !e.deletedAt.IsZero() && ev.At.After(e.deletedAt) {
+			continue // after deletion nothing happens
+		}
+		if !ev.At.After(at) {
+			due = append(due, ev)
+		}
+	}
+	e.ev.Events = due
+	for _, x := range e.edges {
+		if x.After(at) && x.Before(farFuture) && (e.ev.Next.IsZero() || x.Before(e.ev.Next)) {
+			e.ev.Next = x
+		}
+	}
+	if e.ev.Rollback && e.p.OnRollback == RollbackDeny && e.ev.State.Runs() {
+		e.ev.Reason = ErrClockRollback
+	}
+}
+
+func (e *evaluator) edge(t time.Time) { e.edges = append(e.edges, t) }
+
+func (e *evaluator) add(kind EventKind, at time.Time, lic, detail string) {
+	e.ev.Events = append(e.ev.Events, newEvent(kind, at, lic, detail))
+}
+
+// period returns the interval in which key i grants, ignoring reserves.
+func (e *evaluator) period(i int) (interval, bool) {
+	k := e.keys[i]
+	from, until, ok := k.License.Period(k.Activated)
+	if !ok {
+		return interval{}, false // a term license never activated grants nothing (L2)
+	}
+	iv := interval{from: from.UTC(), until: until.UTC(), key: i, trial: k.License.Trial}
+	if from.IsZero() {
+		iv.from = farPast
+	}
+	if until.IsZero() {
+		iv.until = farFuture
+	}
+	if !k.Promoted.IsZero() && k.Promoted.After(iv.from) {
+		iv.from = k.Promoted.UTC() // a promoted reserve grants from its promotion
+	}
+	if !k.Revoked.IsZero() && k.Revoked.Before(iv.until) {
+		iv.until, iv.revoked = k.Revoked.UTC(), true
+	}
+	return iv, iv.from.Before(iv.until)
+}
+
+// intervals lists the intervals of the keys, the trial, and the reserves
+// promoted at the end of the run of active keys they stand behind (R4).
+func (e *evaluator) intervals() {
+	for i, k := range e.keys {
+		if k.Reserve {
+			continue
+		}
+		if iv, ok := e.period(i); ok {
+			e.ivs = append(e.ivs, iv)
+		}
+	}
+	if !e.h.TrialStarted.IsZero() {
+		start := e.h.TrialStarted.UTC()
+		e.ivs = append(e.ivs, interval{from: start, until: start.Add(e.p.Trial), key: -1, trial: true})
+	}
+	active := slices.Clone(e.ivs)
+	for i, k := range e.keys {
+		if !k.Reserve {
+			continue
+		}
+		e.add(EventReserveAdded, k.Added, k.License.ID, describe(k.License)+" in reserve")
+		p := promotionInstant(e.keys, active, i)
+		if p.Equal(farFuture) {
+			continue // the active key never ends: nothing to take over
+		}
+		r := k
+		r.Reserve, r.Promoted = false, p
+		if r.License.Term > 0 {
+			r.Activated = p
+		}
+		e.keys[i] = r
+		iv, ok := e.period(i)
+		e.keys[i] = k
+		if !ok {
+			if until := iv.until; until.After(k.Added) && !until.After(p) {
+				e.add(EventReserveRemoved, until, k.License.ID, k.License.ID+" expired in reserve, before it could take over")
+				e.ev.ExpiredReserves = append(e.ev.ExpiredReserves, k.License.ID)
+				e.edge(until)
+			}
+			continue
+		}
+		e.ivs = append(e.ivs, iv)
+		e.add(EventReservePromoted, p, k.License.ID, promoted(k.License, iv.until))
+		if e.ev.Promotions == nil {
+			e.ev.Promotions = map[string]time.Time{}
+		}
+		e.ev.Promotions[k.License.ID] = p
+	}
+}
+
+// promotionInstant returns when reserve key r takes over: the end of the
+// unbroken run of active keys it matches (R2) that holds the instant it was
+// added.
+func promotionInstant(keys []Holding, active []interval, r int) time.Time {
+	added := keys[r].Added.UTC()
+	var matching []interval
+	for _, iv := range active {
+		if iv.key >= 0 && reserveMatches(keys[iv.key].License, keys[r].License) {
+			matching = append(matching, iv)
+		}
+	}
+	for _, run := range mergeIntervals(matching) {
+		if !added.Before(run.start) && added.Before(run.end) {
+			return run.end
+		}
+	}
+	return added // nothing to stand behind any more: take over at once
+}
+
+// mergeIntervals joins intervals that overlap or touch into runs, in order.
+func mergeIntervals(ivs []interval) []run {
+	slices.SortStableFunc(ivs, func(a, b interval) int {
+		return cmp.Or(a.from.Compare(b.from), a.until.Compare(b.until))
+	})
+	var runs []run
+	for _, iv := range ivs {
+		if n := len(runs); n > 0 && !iv.from.After(runs[n-1].end) {
+			r := &runs[n-1]
+			switch c := iv.until.Compare(r.end); {
+			case c > 0:
+				r.end, r.revoked = iv.until, iv.revoked
+			case c == 0:
+				r.revoked = r.revoked && iv.revoked
+			}
+			r.members = append(r.members, iv)
+			r.paid = r.paid || !iv.trial
+			continue
+		}
+		runs = append(runs, run{start: iv.from, end: iv.until, members: []interval{iv}, paid: !iv.trial, revoked: iv.revoked})
+	}
+	return runs
+}
+
+func (e *evaluator) merge() {
+	e.runs = mergeIntervals(e.ivs)
+	for _, iv := range e.ivs {
+		e.edge(iv.from)
+		e.edge(iv.until)
+	}
+}
+
+// graced reports whether the end of r starts grace, suspension and
+// deletion: a paid run, or a trial when the policy says so, that did not
+// end by revocation.
+func (e *evaluator) graced(r run) bool {
+	return !r.revoked && (r.paid || e.p.TrialGrace)
+}
+
+// timeline lists the events of every run: notices, grace, suspension,
+// deletion, restoration; and of every key. It stops at deletion.
+func (e *evaluator) timeline() {
+	p := e.p
+	for i, r := range e.runs {
+		next := farFuture
+		if i+1 < len(e.runs) {
+			next = e.runs[i+1].start
+		}
+		if i > 0 {
+			prev := e.runs[i-1]
+			if e.graced(prev) && r.start.Before(prev.end.Add(p.deletionDelay())) {
+				e.add(EventRestored, r.start, intervalLicense(e.keys, r.members[0]), "a license is valid again; nothing was lost")
+			}
+		}
+		if r.end.Equal(farFuture) {
+			break
+		}
+		lic := lastEnding(e.keys, r)
+		if r.paid && !r.revoked {
+			notices := append([]time.Duration{p.ExpiringWindow}, p.Notices...)
+			seen := map[int64]bool{}
+			for _, d := range notices {
+				n := r.end.Add(-d)
+				if !n.After(r.start) || seen[n.UnixNano()] {
+					continue
+				}
+				seen[n.UnixNano()] = true
+				e.add(EventExpiryNotice, n, lic, fmt.Sprintf("%s expires %s, in %s", orTrial(lic), formatEnd(r.end), days(d)))
+			}
+			e.edge(r.end.Add(-p.ExpiringWindow))
+		}
+		if !e.graced(r) {
+			if !r.paid && !r.revoked {
+				e.add(EventTrialEnded, r.end, lic, "the trial ended with no license")
+			}
+			continue
+		}
+		del := r.end.Add(p.deletionDelay())
+		graceEnd := r.end.Add(p.Grace)
+		if p.Grace > 0 {
+			e.addBefore(next, EventGraceStarted, r.end, lic, orTrial(lic)+" expired; everything works until "+formatEnd(graceEnd))
+			e.addBefore(next, EventGraceHalfway, r.end.Add(p.Grace/2), lic, "half the grace period is gone; suspension at "+formatEnd(graceEnd))
+		}
+		if graceEnd.Before(del) {
+			e.addBefore(next, EventSuspended, graceEnd, lic, "suspended: data kept until "+formatEnd(del))
+		}
+		if p.DeletionNotice > 0 && del.Add(-p.DeletionNotice).After(r.end) {
+			e.addBefore(next, EventDeletionNotice, del.Add(-p.DeletionNotice), lic, "data will be deleted "+formatEnd(del))
+		}
+		if !next.Before(del) {
+			e.add(EventDeleted, del, lic, "data deleted for good")
+			e.deletedAt = del
+			e.edge(del)
+			break
+		}
+	}
+	e.keyEvents()
+}
+
+func (e *evaluator) addBefore(limit time.Time, kind EventKind, at time.Time, lic, detail string) {
+	if at.Before(limit) {
+		e.add(kind, at, lic, detail)
+	}
+}
+
+// keyEvents adds the events of each key and of the history.
+func (e *evaluator) keyEvents() {
+	for i, k := range e.keys {
+		l := k.License
+		if !k.Revoked.IsZero() {
+			e.add(EventRevoked, k.Revoked, l.ID, "license revoked; it grants nothing more")
+		}
+		if k.Reserve {
+			continue // see intervals
+		}
+		iv, ok := e.period(i)
+		switch {
+		case !k.Promoted.IsZero():
+			e.add(EventReserveAdded, k.Added, l.ID, describe(l)+" in reserve")
+			e.add(EventReservePromoted, k.Promoted, l.ID, promoted(l, iv.until))
+		case k.RenewalOf != "":
+			e.add(EventRenewed, k.Added, l.ID, fmt.Sprintf("renews %s: %s", k.RenewalOf, describe(l)))
+		case ok:
+			start := iv.from
+			if k.Added.After(start) {
+				start = k.Added.UTC()
+			}
+			if start.Before(iv.until) {
+				e.add(EventActivated, start, l.ID, describe(l)+", valid until "+formatEnd(iv.until))
+			}
+		}
+	}
+	if t := e.h.TrialStarted; !t.IsZero() {
+		e.add(EventTrialStarted, t, "", "trial ends "+formatEnd(t.Add(e.p.Trial)))
+	}
+	if t := e.h.AgreementRevoked; !t.IsZero() {
+		e.add(EventAgreementRevoked, t, "", "end-user agreement revoked; nothing is granted")
+		e.edge(t)
+	}
+	if t := e.h.FirstActivated; !t.IsZero() {
+		deadline := t.UTC().Add(e.p.ActivationGrace)
+		e.edge(deadline)
+		if g := e.grantAt(deadline); g.paid && !g.unmetered && g.seats < e.h.Usage {
+			e.add(EventUnlicensed, deadline, "", fmt.Sprintf("%d licenses for %d in use at the end of the activation grace", g.seats, e.h.Usage))
+		}
+	}
+}
+
+// grant is what the intervals valid at an instant give.
+type grant struct {
+	features    []string
+	all         bool
+	seats       int
+	unmetered   bool
+	paid, trial bool
+}
+
+func (e *evaluator) grantAt(t time.Time) grant {
+	var g grant
+	for _, iv := range e.ivs {
+		if t.Before(iv.from) || !t.Before(iv.until) {
+			continue
+		}
+		if iv.key < 0 {
+			g.all, g.trial = true, true
+			continue
+		}
+		l := e.keys[iv.key].License
+		g.features = append(g.features, l.Features...)
+		if l.Scheme.Counted() {
+			g.seats += l.Quantity
+		} else {
+			g.unmetered = true
+		}
+		if l.Trial {
+			g.trial = true
+		} else {
+			g.paid = true
+		}
+	}
+	slices.Sort(g.features)
+	g.features = slices.Compact(g.features)
+	return g
+}
+
+// state sets the state at instant at, with its grant, expiry and reason.
+func (e *evaluator) state(at time.Time) {
+	ev := &e.ev
+	set := func(s State, reason error, g grant, expiry time.Time) {
+		ev.State, ev.Reason = s, reason
+		ev.Features, ev.AllFeatures, ev.Seats, ev.Unmetered = g.features, g.all, g.seats, g.unmetered
+		if expiry.Before(farFuture) {
+			ev.Expiry = expiry
+		}
+	}
+	e.renewalsDue(at)
+	switch {
+	case !e.h.Deleted.IsZero() || (!e.deletedAt.IsZero() && !at.Before(e.deletedAt)):
+		set(Deleted, ErrDeleted, grant{}, time.Time{})
+		return
+	case !e.h.AgreementRevoked.IsZero() && !at.Before(e.h.AgreementRevoked):
+		set(Revoked, ErrAgreementRevoked, grant{}, time.Time{})
+		return
+	}
+	for i, r := range e.runs {
+		if at.Before(r.start) {
+			if i == 0 {
+				set(Pending, ErrPending, grant{}, time.Time{})
+				return
+			}
+			break
+		}
+		if at.Before(r.end) {
+			g := e.grantAt(at)
+			switch {
+			case !g.paid:
+				set(Trial, nil, g, r.end)
+			case !e.h.FirstActivated.IsZero() && !at.Before(e.h.FirstActivated.Add(e.p.ActivationGrace)) &&
+				!g.unmetered && g.seats < e.h.Usage:
+				set(Unlicensed, ErrInsufficientLicenses, g, r.end)
+			case r.end.Sub(at) <= e.p.ExpiringWindow:
+				set(Expiring, nil, g, r.end)
+			default:
+				set(Active, nil, g, r.end)
+			}
+			return
+		}
+		if i+1 < len(e.runs) && !at.Before(e.runs[i+1].start) {
+			continue
+		}
+		// In the gap after r.
+		switch {
+		case r.revoked:
+			set(Revoked, ErrRevoked, grant{}, r.end)
+		case !e.graced(r):
+			set(Unlicensed, ErrTrialEnded, grant{}, r.end)
+		case at.Before(r.end.Add(e.p.Grace)):
+			set(Grace, nil, e.grantAt(r.end.Add(-time.Nanosecond)), r.end)
+		default:
+			set(Suspended, ErrSuspended, grant{}, r.end)
+		}
+		return
+	}
+	set(Unlicensed, ErrUnlicensed, grant{}, time.Time{})
+}
+
+// renewalsDue lists the licenses from activation codes that have ended and
+// that nothing renews yet (R5).
+func (e *evaluator) renewalsDue(at time.Time) {
+	for i, k := range e.keys {
+		if k.Code == "" || k.Reserve || !k.Revoked.IsZero() {
+			continue
+		}
+		iv, ok := e.period(i)
+		if !ok || iv.until.After(at) || iv.until.Equal(farFuture) {
+			continue
+		}
+		renewed := slices.ContainsFunc(e.keys, func(o Holding) bool { return o.RenewalOf == k.License.ID })
+		if !renewed {
+			e.ev.RenewalsDue = append(e.ev.RenewalsDue, k.License.ID)
+		}
+	}
+}
+
+// lastEnding returns the ID of the license whose validity ends a run, or
+// "" when the trial does.
+func lastEnding(keys []Holding, r run) string {
+	id := ""
+	for _, m := range r.members {
+		if m.until.Equal(r.end) && m.key >= 0 {
+			id = keys[m.key].License.ID
+		}
+	}
+	return id
+}
+
+// intervalLicense returns the ID of the license behind an interval, or "" for the
+// trial.
+func intervalLicense(keys []Holding, iv interval) string {
+	if iv.key < 0 {
+		return ""
+	}
+	return keys[iv.key].License.ID
+}
+
+func promoted(l *License, until time.Time) string {
+	return l.ID + " is now the active key, valid until " + formatEnd(until)
+}
+
+func orTrial(id string) string {
+	if id == "" {
+		return "the trial"
+	}
+	return id
+}
+
+func describe(l *License) string {
+	s := l.ID + " " + l.Product
+	if l.Edition != "" {
+		s += " " + l.Edition
+	}
+	return s
+}
+
+func formatEnd(t time.Time) string {
+	if t.IsZero() || !t.Before(farFuture) {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func days(d time.Duration) string {
+	if d%Day == 0 {
+		if d == Day {
+			return "1 day"
+		}
+		return fmt.Sprintf("%d days", d/Day)
+	}
+	return d.String()
+}

@@ -1,0 +1,837 @@
+package license
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/benbjohnson/clock"
+)
+
+// Clock is the time source a [Manager] reads. github.com/benbjohnson/clock's
+// Clock and Mock satisfy it, as does its maintained fork
+// github.com/filecoin-project/go-clock; tests pass a mock and move it.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+// ManagerConfig configures a [Manager]. Only Verifier is required; every
+// other field's zero value is documented.
+type ManagerConfig struct {
+	// Verifier checks every license key added, and every key again when
+	// the state is loaded: a key whose signer has since been retired
+	// grants nothing. Required.
+	Verifier *Verifier
+	// Store keeps the installation's state. Nil keeps it in memory only.
+	Store Store
+	// Installation names the installation in the Store. Empty means
+	// "default".
+	Installation string
+	// Clock is the time source. Nil means the system clock.
+	Clock Clock
+	// Policy holds the lifecycle's numbers; the zero Policy is
+	// DefaultPolicy().
+	Policy Policy
+	// OnEvent receives each event once, in order. It is called with the
+	// Manager locked: it may call Check and Status, but must hand the
+	// event to another goroutine before calling anything else of the
+	// Manager. Nil: events are recorded, not delivered.
+	OnEvent func(Event)
+	// Renewer renews licenses that came from activation codes (R5). Nil:
+	// their renewal fails with a renewal-failed event.
+	Renewer Renewer
+	// Product, when set, refuses license keys for any other product.
+	Product string
+	// Software describes the application in renewal requests (N2).
+	Software Software
+}
+
+// Software identifies the application in a [RenewalRequest] (N2).
+type Software struct {
+	ID      string // the vendor's identifier of the application
+	Version string // the application's version
+	Locale  string // the user's locale, such as "fr-FR"
+}
+
+// Errors of the Manager's operations. An operation that fails changes
+// nothing.
+var (
+	// ErrTrialUsed: the installation has already had its trial (S10).
+	ErrTrialUsed = errors.New("license: the trial was already used")
+	// ErrKeyHeld: a license with that ID is already held.
+	ErrKeyHeld = errors.New("license: a license with that ID is already held")
+	// ErrUnknownLicense: no license with that ID is held.
+	ErrUnknownLicense = errors.New("license: no license with that ID is held")
+	// ErrWrongProduct: the key is for another product than the
+	// configured one.
+	ErrWrongProduct = errors.New("license: key is for another product")
+	// ErrNotReserve: the license is not a reserve key.
+	ErrNotReserve = errors.New("license: not a reserve key")
+	// ErrAlreadyRevoked: the license is already revoked.
+	ErrAlreadyRevoked = errors.New("license: already revoked")
+	// ErrInvalidUsage: usage is negative.
+	ErrInvalidUsage = errors.New("license: usage must not be negative")
+)
+
+// pollInterval caps how long Run waits between two looks at the clock, so
+// that a wall clock moved or a machine resumed from sleep is noticed within
+// a minute.
+const pollInterval = time.Minute
+
+// Manager enforces the licenses of one installation: it holds the license
+// keys, starts the trial, promotes reserve keys, renews, revokes, and sends
+// each event of the lifecycle once, persisting what it did in a [Store].
+//
+// Check answers "may the application do this now?" from a snapshot that
+// Advance, Run and every operation refresh: it takes no lock and makes no
+// allocation, so it can guard every request. Between two refreshes it
+// answers for the instant of the last one; call Advance with the current
+// time, or run Run in a goroutine, to move the snapshot along.
+//
+// A Manager is safe for concurrent use.
+type Manager struct {
+	cfg    ManagerConfig
+	id     string
+	clock  Clock
+	policy Policy
+
+	mu      sync.Mutex // serializes operations and saves
+	st      InstallationState
+	license map[string]*License // by key text; nil when the key no longer verifies
+	sent    map[string]bool
+
+	snap atomic.Pointer[snapshot]
+}
+
+// NewManager opens the installation cfg.Installation in cfg.Store, or
+// starts it at the current time if the store has none, and delivers the
+// events a previous Manager recorded but may not have delivered.
+func NewManager(ctx context.Context, cfg ManagerConfig) (*Manager, error) {
+	if cfg.Verifier == nil {
+		return nil, errors.New("license: NewManager: a Verifier is required")
+	}
+	if err := cfg.Policy.Validate(); err != nil {
+		return nil, err
+	}
+	m := &Manager{cfg: cfg, id: cfg.Installation, clock: cfg.Clock, policy: cfg.Policy}
+	if m.id == "" {
+		m.id = "default"
+	}
+	if m.clock == nil {
+		m.clock = clock.New()
+	}
+	if m.cfg.Store == nil {
+		m.cfg.Store = NewMemoryStore()
+	}
+	st, err := m.cfg.Store.LoadInstallation(ctx, m.id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		now := m.clock.Now().UTC()
+		st = InstallationState{Created: now, History: History{LatestSeen: now}}
+		if st.Version, err = m.cfg.Store.SaveInstallation(ctx, m.id, st); err != nil {
+			return nil, fmt.Errorf("license: creating installation %q: %w", m.id, err)
+		}
+	case err != nil:
+		return nil, fmt.Errorf("license: loading installation %q: %w", m.id, err)
+	}
+	m.load(st)
+	m.mu.Lock()
+	err = m.deliver(ctx)
+	m.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	// A restarted application is at the current instant at once: what
+	// fell due while it was stopped is delivered now.
+	if err := m.Advance(ctx, m.now()); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// load takes st as the current state and verifies its keys.
+func (m *Manager) load(st InstallationState) {
+	m.st = st
+	m.license = make(map[string]*License, len(st.Keys))
+	for _, k := range st.Keys {
+		l, err := m.cfg.Verifier.Verify(k.Key)
+		if err != nil {
+			l = nil // grants nothing; kept so that it can be removed
+		}
+		m.license[k.Key] = l
+	}
+	m.sent = make(map[string]bool, len(st.Sent))
+	for _, id := range st.Sent {
+		m.sent[id] = true
+	}
+}
+
+// holdings returns the keys of st that verify, as Evaluate reads them.
+func (m *Manager) holdings(st InstallationState) []Holding {
+	hs := make([]Holding, 0, len(st.Keys))
+	for _, k := range st.Keys {
+		l := m.license[k.Key]
+		if l == nil {
+			continue
+		}
+		hs = append(hs, Holding{
+			License: l, Added: k.Added, Activated: k.Activated, Reserve: k.Reserve,
+			Promoted: k.Promoted, Revoked: k.Revoked, RenewalOf: k.RenewalOf, Code: k.Code,
+		})
+	}
+	return hs
+}
+
+func (m *Manager) evaluate(st InstallationState, t time.Time) Evaluation {
+	return Evaluate(m.holdings(st), st.History, m.policy, t)
+}
+
+// find returns the index in st.Keys of the license with that ID, or -1.
+func (m *Manager) find(st InstallationState, id string) int {
+	return slices.IndexFunc(st.Keys, func(k KeyRecord) bool {
+		l := m.license[k.Key]
+		return l != nil && l.ID == id
+	})
+}
+
+// change runs an operation. op validates its input against the state and
+// the evaluation at the current instant, and returns an error without
+// touching st when it refuses; otherwise it changes st and returns the
+// events it causes beyond those of the timeline. The state is then
+// settled, saved and its new events delivered.
+func (m *Manager) change(ctx context.Context, now time.Time, op func(st *InstallationState, ev Evaluation) ([]Event, error)) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st := m.st.clone()
+	ev := m.evaluate(st, now)
+	before := activeKeys(st)
+	var events []Event
+	if op != nil {
+		var err error
+		if events, err = op(&st, ev); err != nil {
+			return err
+		}
+	}
+	return m.settle(ctx, st, now, events, !slices.Equal(before, activeKeys(st)))
+}
+
+// activeKeys describes the keys of st that are not reserves, so that a
+// change of the active keys can be seen.
+func activeKeys(st InstallationState) []KeyRecord {
+	var ks []KeyRecord
+	for _, k := range st.Keys {
+		if !k.Reserve {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
+// settle brings st up to instant at: it promotes due reserves, drops
+// expired ones, attempts due automatic renewals, records deletion, then
+// saves st with every event from the last recorded instant to at that was
+// not sent yet, and delivers them.
+func (m *Manager) settle(ctx context.Context, st InstallationState, now time.Time, events []Event, activeChanged bool) error {
+	all := map[string]Event{}
+	for _, e := range events {
+		all[e.ID] = e
+	}
+	var ev Evaluation
+	for range 8 { // each pass settles one generation of reserves and renewals
+		ev = m.evaluate(st, now)
+		for _, e := range ev.Events {
+			all[e.ID] = e
+		}
+		before := activeKeys(st)
+		more, again := m.housekeep(ctx, &st, ev, activeChanged)
+		for _, e := range more {
+			all[e.ID] = e
+		}
+		if !again {
+			break
+		}
+		activeChanged = !slices.Equal(before, activeKeys(st))
+	}
+	if ev.Rollback {
+		e := newEvent(EventClockRollback, ev.At, "", fmt.Sprintf("the clock reads %s, behind the latest time seen %s; the state stays %s", formatEnd(now), formatEnd(ev.At), ev.State))
+		all[e.ID] = e
+	}
+	if ev.State == Deleted && st.History.Deleted.IsZero() {
+		st.History.Deleted = ev.At
+		for _, e := range ev.Events {
+			if e.Kind == EventDeleted {
+				st.History.Deleted = e.At
+			}
+		}
+	}
+
+	// Events from the last recorded instant on, not sent before. Older
+	// ones that a change made appear (a notice for an expiry that moved
+	// into the past) are history, not news.
+	from := st.History.LatestSeen
+	var out []Event
+	for _, e := range all {
+		if m.sent[e.ID] || e.At.Before(from) {
+			continue
+		}
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b Event) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return kindRank(a.Kind) - kindRank(b.Kind)
+	})
+	st.History.LatestSeen = ev.At
+	for _, e := range out {
+		st.Sent = append(st.Sent, e.ID)
+	}
+	slices.Sort(st.Sent)
+	st.Outbox = append(st.Outbox, out...)
+
+	v, err := m.cfg.Store.SaveInstallation(ctx, m.id, st)
+	if err != nil {
+		return fmt.Errorf("license: saving installation %q: %w", m.id, err)
+	}
+	st.Version = v
+	m.st = st
+	for _, e := range out {
+		m.sent[e.ID] = true
+	}
+	m.publish(m.evaluate(st, now))
+	return m.deliver(ctx)
+}
+
+// kindRank orders events of the same instant: what ends before what
+// begins, and notices after the change they announce.
+func kindRank(k EventKind) int {
+	order := []EventKind{
+		EventClockRollback, EventKeyRemoved, EventRevoked, EventAgreementRevoked, EventReserveRemoved,
+		EventTrialEnded, EventTrialStarted, EventRenewalFailed, EventRenewed, EventReservePromoted,
+		EventActivated, EventRestored, EventReserveAdded, EventExpiryNotice, EventGraceStarted,
+		EventGraceHalfway, EventSuspended, EventDeletionNotice, EventUnlicensed, EventDeleted,
+	}
+	return slices.Index(order, k)
+}
+
+// housekeep applies what the evaluation says is due: promotions (R4),
+// removal of reserves that expired or can no longer take over (R7), and
+// automatic renewals (R5). It reports whether st changed.
+func (m *Manager) housekeep(ctx context.Context, st *InstallationState, ev Evaluation, activeChanged bool) (events []Event, changed bool) {
+	for i := range st.Keys {
+		k := &st.Keys[i]
+		l := m.license[k.Key]
+		if l == nil || !k.Reserve {
+			continue
+		}
+		if p, ok := ev.Promotions[l.ID]; ok && !p.After(ev.At) {
+			k.Reserve, k.Promoted = false, p
+			if l.Term > 0 {
+				k.Activated = p
+			}
+			changed = true
+		}
+	}
+	for _, id := range ev.ExpiredReserves {
+		if i := m.find(*st, id); i >= 0 && st.Keys[i].Reserve {
+			st.Keys = slices.Delete(st.Keys, i, i+1)
+			changed = true
+		}
+	}
+	if activeChanged {
+		// R7: a reserve that expires before the new active key's validity
+		// ends could never take over; it goes, and another can be added.
+		hs := m.holdings(*st)
+		active := m.activeIntervals(hs)
+		for i := len(st.Keys) - 1; i >= 0; i-- {
+			k := st.Keys[i]
+			l := m.license[k.Key]
+			if l == nil || !k.Reserve || l.Term > 0 || l.Expiry.IsZero() {
+				continue
+			}
+			j := slices.IndexFunc(hs, func(h Holding) bool { return h.License == l })
+			if p := promotionInstant(hs, active, j); !l.Expiry.After(p) && l.Expiry.After(ev.At) {
+				st.Keys = slices.Delete(st.Keys, i, i+1)
+				events = append(events, newEvent(EventReserveRemoved, ev.At, l.ID,
+					"reserve key expires "+formatEnd(l.Expiry)+", before the active key ends "+formatEnd(p)+"; add another reserve"))
+				changed = true
+			}
+		}
+	}
+	for _, id := range ev.RenewalsDue {
+		if slices.Contains(st.Renewed, id) {
+			continue
+		}
+		st.Renewed = append(st.Renewed, id)
+		changed = true
+		if err := m.autoRenew(ctx, st, id, ev); err != nil {
+			events = append(events, newEvent(EventRenewalFailed, ev.At, id,
+				"automatic renewal failed, activate by hand: "+err.Error()))
+		}
+	}
+	return events, changed
+}
+
+// activeIntervals returns the intervals of the holdings that are not
+// reserves, as promotionInstant reads them.
+func (m *Manager) activeIntervals(hs []Holding) []interval {
+	e := evaluator{p: m.policy.normalized(), keys: hs}
+	var ivs []interval
+	for i, h := range hs {
+		if !h.Reserve {
+			if iv, ok := e.period(i); ok {
+				ivs = append(ivs, iv)
+			}
+		}
+	}
+	return ivs
+}
+
+// autoRenew asks the Renewer for a renewal of license id and applies it.
+func (m *Manager) autoRenew(ctx context.Context, st *InstallationState, id string, ev Evaluation) error {
+	if m.cfg.Renewer == nil {
+		return errors.New("no activation service configured")
+	}
+	i := m.find(*st, id)
+	if i < 0 {
+		return ErrUnknownLicense
+	}
+	key, err := m.cfg.Renewer.Renew(ctx, m.renewalRequest(m.license[st.Keys[i].Key]))
+	if err != nil {
+		return err
+	}
+	l, err := m.verify(key)
+	if err != nil {
+		return err
+	}
+	if err := m.applyRenewal(st, i, key, l, ev.At); err != nil {
+		return err
+	}
+	m.license[key] = l
+	return nil
+}
+
+// deliver hands the outbox to OnEvent, then records that it did.
+func (m *Manager) deliver(ctx context.Context) error {
+	if len(m.st.Outbox) == 0 {
+		return nil
+	}
+	if m.cfg.OnEvent != nil {
+		for _, e := range m.st.Outbox {
+			m.cfg.OnEvent(e)
+		}
+	}
+	st := m.st.clone()
+	st.Outbox = nil
+	v, err := m.cfg.Store.SaveInstallation(ctx, m.id, st)
+	if err != nil {
+		// Delivered but not recorded: a restart delivers them again,
+		// with the same IDs.
+		return fmt.Errorf("license: recording delivered events of %q: %w", m.id, err)
+	}
+	st.Version = v
+	m.st = st
+	return nil
+}
+
+// Advance brings the installation to instant now, normally the current
+// time: it runs the transitions due by then, promotes reserve keys, tries
+// due automatic renewals, and delivers the events due, each once. A now
+// behind the latest instant seen evaluates at that instant instead, and
+// beyond the policy's tolerance reports a clock rollback (S9).
+func (m *Manager) Advance(ctx context.Context, now time.Time) error {
+	return m.change(ctx, now.UTC(), nil)
+}
+
+// Run advances the installation whenever something is due, and at least
+// every minute, until ctx is done; it returns ctx's error, or the first
+// error of Advance. It waits on the configured Clock's timers.
+func (m *Manager) Run(ctx context.Context) error {
+	for {
+		wait := pollInterval
+		if next := m.snap.Load().next; !next.IsZero() {
+			if d := next.Sub(m.clock.Now()); d < wait {
+				wait = max(d, 0)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-m.clock.After(wait):
+		}
+		if err := m.Advance(ctx, m.clock.Now()); err != nil {
+			return err
+		}
+	}
+}
+
+// StartTrial starts the installation's trial: full functionality for the
+// policy's Trial period (S1). An installation has one trial, whether
+// started here or by a trial key (S10): the second fails with
+// ErrTrialUsed.
+func (m *Manager) StartTrial(ctx context.Context) error {
+	return m.change(ctx, m.now(), func(st *InstallationState, ev Evaluation) ([]Event, error) {
+		if err := m.refuseIfGone(ev); err != nil {
+			return nil, err
+		}
+		if st.Trials > 0 {
+			return nil, ErrTrialUsed
+		}
+		st.Trials++
+		st.History.TrialStarted = ev.At
+		return nil, nil
+	})
+}
+
+func (m *Manager) now() time.Time { return m.clock.Now().UTC() }
+
+// refuseIfGone refuses changes to a deleted installation (S5) or one whose
+// end-user agreement was revoked (S8).
+func (m *Manager) refuseIfGone(ev Evaluation) error {
+	switch {
+	case ev.State == Deleted:
+		return ErrDeleted
+	case errors.Is(ev.Reason, ErrAgreementRevoked):
+		return ErrAgreementRevoked
+	}
+	return nil
+}
+
+// KeyOption qualifies a license key added with [Manager.AddKey].
+type KeyOption func(*KeyRecord)
+
+// WithActivationCode records that the key came from redeeming an
+// activation code, so that the Manager asks the Renewer for its renewal
+// when it ends (R5).
+func WithActivationCode(code string) KeyOption {
+	return func(k *KeyRecord) { k.Code = code }
+}
+
+// AddKey verifies a license key and adds it to the installation, which
+// activates it: a term license starts its term now (L2); a license whose
+// start is in the future grants from then (L3). Adding a valid license
+// during Grace or Suspended returns to Active at once (S6).
+//
+// It fails, adding nothing, with the error of [Verifier.Verify], or with
+// ErrWrongProduct, ErrKeyHeld, ErrTrialUsed (a second trial, S10),
+// ErrDeleted or ErrAgreementRevoked.
+func (m *Manager) AddKey(ctx context.Context, key string, opts ...KeyOption) (*License, error) {
+	l, err := m.verify(key)
+	if err != nil {
+		return nil, err
+	}
+	err = m.change(ctx, m.now(), func(st *InstallationState, ev Evaluation) ([]Event, error) {
+		if err := m.checkNew(st, ev, l); err != nil {
+			return nil, err
+		}
+		rec := KeyRecord{Key: key, Added: ev.At}
+		for _, o := range opts {
+			o(&rec)
+		}
+		if l.Term > 0 {
+			rec.Activated = ev.At
+		}
+		if l.Trial {
+			st.Trials++
+		} else if st.History.FirstActivated.IsZero() {
+			st.History.FirstActivated = ev.At
+		}
+		st.Keys = append(st.Keys, rec)
+		m.license[key] = l
+		return nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// verify verifies a key for the installation's product.
+func (m *Manager) verify(key string) (*License, error) {
+	l, err := m.cfg.Verifier.Verify(key)
+	if err != nil {
+		return nil, err
+	}
+	if m.cfg.Product != "" && l.Product != m.cfg.Product {
+		return nil, fmt.Errorf("%w: %q, not %q", ErrWrongProduct, l.Product, m.cfg.Product)
+	}
+	return l, nil
+}
+
+// checkNew refuses a license that cannot join the installation.
+func (m *Manager) checkNew(st *InstallationState, ev Evaluation, l *License) error {
+	if err := m.refuseIfGone(ev); err != nil {
+		return err
+	}
+	if m.find(*st, l.ID) >= 0 {
+		return fmt.Errorf("%w: %s", ErrKeyHeld, l.ID)
+	}
+	if l.Trial && st.Trials > 0 {
+		return ErrTrialUsed
+	}
+	return nil
+}
+
+// RemoveKey removes the license with that ID. A reserve key standing
+// behind it takes over at once (R4).
+func (m *Manager) RemoveKey(ctx context.Context, id string) error {
+	return m.change(ctx, m.now(), func(st *InstallationState, ev Evaluation) ([]Event, error) {
+		i := m.find(*st, id)
+		if i < 0 {
+			return nil, fmt.Errorf("%w: %s", ErrUnknownLicense, id)
+		}
+		l := m.license[st.Keys[i].Key]
+		st.Keys = slices.Delete(st.Keys, i, i+1)
+		// A reserve whose active key is gone takes over now, not at the
+		// removed key's expiry.
+		hs := m.holdings(*st)
+		active := m.activeIntervals(hs)
+		for j, h := range hs {
+			if !h.Reserve {
+				continue
+			}
+			if p := promotionInstant(hs, active, j); p.Equal(h.Added.UTC()) {
+				k := &st.Keys[m.find(*st, h.License.ID)]
+				k.Reserve, k.Promoted = false, ev.At
+				if h.License.Term > 0 {
+					k.Activated = ev.At
+				}
+			}
+		}
+		return []Event{newEvent(EventKeyRemoved, ev.At, id, describe(l)+" removed")}, nil
+	})
+}
+
+// AddReserve adds a reserve key (R1): it takes over, with no gap, when the
+// active key it matches expires (R4); a term reserve starts its term then.
+// There is one reserve per type of machine (R3). It fails, adding nothing,
+// with the error of [Verifier.Verify], ErrWrongProduct, or the refusals of
+// R6: ErrNoActiveKey, ErrReserveMismatch, ErrReserveExpired,
+// ErrReserveIsActive, ErrAlreadyReserve, ErrReserveTrial; or
+// ErrReserveSlotTaken (R3).
+func (m *Manager) AddReserve(ctx context.Context, key string) (*License, error) {
+	l, err := m.verify(key)
+	if err != nil {
+		return nil, err
+	}
+	err = m.change(ctx, m.now(), func(st *InstallationState, ev Evaluation) ([]Event, error) {
+		if err := m.refuseIfGone(ev); err != nil {
+			return nil, err
+		}
+		if err := checkReserve(m.holdings(*st), l, ev.At); err != nil {
+			return nil, err
+		}
+		if m.find(*st, l.ID) >= 0 {
+			return nil, fmt.Errorf("%w: %s", ErrKeyHeld, l.ID)
+		}
+		st.Keys = append(st.Keys, KeyRecord{Key: key, Added: ev.At, Reserve: true})
+		m.license[key] = l
+		return nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// RemoveReserve removes the reserve key with that ID; another can then be
+// added. It fails with ErrUnknownLicense or ErrNotReserve.
+func (m *Manager) RemoveReserve(ctx context.Context, id string) error {
+	return m.change(ctx, m.now(), func(st *InstallationState, ev Evaluation) ([]Event, error) {
+		i := m.find(*st, id)
+		if i < 0 {
+			return nil, fmt.Errorf("%w: %s", ErrUnknownLicense, id)
+		}
+		if !st.Keys[i].Reserve {
+			return nil, fmt.Errorf("%w: %s", ErrNotReserve, id)
+		}
+		st.Keys = slices.Delete(st.Keys, i, i+1)
+		return []Event{newEvent(EventReserveRemoved, ev.At, id, "reserve key removed")}, nil
+	})
+}
+
+// Revoke revokes the license with that ID: it grants nothing from now on
+// (S8). It fails with ErrUnknownLicense or ErrAlreadyRevoked.
+func (m *Manager) Revoke(ctx context.Context, id string) error {
+	return m.change(ctx, m.now(), func(st *InstallationState, ev Evaluation) ([]Event, error) {
+		i := m.find(*st, id)
+		if i < 0 {
+			return nil, fmt.Errorf("%w: %s", ErrUnknownLicense, id)
+		}
+		if !st.Keys[i].Revoked.IsZero() {
+			return nil, fmt.Errorf("%w: %s", ErrAlreadyRevoked, id)
+		}
+		st.Keys[i].Revoked = ev.At
+		return nil, nil
+	})
+}
+
+// RevokeAgreement records that the user revoked the end-user agreement:
+// nothing is granted from now on, and no key can be added (S8).
+func (m *Manager) RevokeAgreement(ctx context.Context) error {
+	return m.change(ctx, m.now(), func(st *InstallationState, ev Evaluation) ([]Event, error) {
+		if err := m.refuseIfGone(ev); err != nil {
+			return nil, err
+		}
+		st.History.AgreementRevoked = ev.At
+		return nil, nil
+	})
+}
+
+// SetUsage records how many devices, users or other units the
+// installation uses, counted as its licenses count them. At the end of the
+// activation grace, usage above the licensed seats makes the software lose
+// its license (S7).
+func (m *Manager) SetUsage(ctx context.Context, n int) error {
+	if n < 0 {
+		return fmt.Errorf("%w: %d", ErrInvalidUsage, n)
+	}
+	return m.change(ctx, m.now(), func(st *InstallationState, ev Evaluation) ([]Event, error) {
+		st.History.Usage = n
+		return nil, nil
+	})
+}
+
+// RenewalRequest returns the request that renews the license with that ID
+// (N2), for the host to send to the vendor. It fails with
+// ErrUnknownLicense, or ErrNotRenewable unless the license expires within
+// the Expiring window or has expired (N1).
+func (m *Manager) RenewalRequest(id string) (RenewalRequest, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := m.find(m.st, id)
+	if i < 0 {
+		return RenewalRequest{}, fmt.Errorf("%w: %s", ErrUnknownLicense, id)
+	}
+	at := m.snap.Load().at
+	if _, until, _ := m.license[m.st.Keys[i].Key].Period(m.st.Keys[i].Activated); !renewable(until, at, m.policy.normalized().ExpiringWindow) {
+		return RenewalRequest{}, fmt.Errorf("%w: %s ends %s", ErrNotRenewable, id, formatEnd(until))
+	}
+	return m.renewalRequest(m.license[m.st.Keys[i].Key]), nil
+}
+
+func (m *Manager) renewalRequest(l *License) RenewalRequest {
+	return RenewalRequest{
+		SoftwareID:      m.cfg.Software.ID,
+		SoftwareVersion: m.cfg.Software.Version,
+		Locale:          m.cfg.Software.Locale,
+		LicenseID:       l.ID,
+		FromPartner:     l.Partner != "",
+	}
+}
+
+// Renew applies a renewal key to the license with that ID (N1–N3). The
+// license must expire within the Expiring window or have expired (N1);
+// the renewal key must be for the same product. A term renewal starts
+// where the policy's RenewFrom says: by default at the old expiry, so
+// renewing early loses nothing (N3). It fails, changing nothing, with the
+// error of [Verifier.Verify], ErrUnknownLicense, ErrNotRenewable,
+// ErrRenewalMismatch or ErrKeyHeld.
+func (m *Manager) Renew(ctx context.Context, id, key string) (*License, error) {
+	l, err := m.verify(key)
+	if err != nil {
+		return nil, err
+	}
+	err = m.change(ctx, m.now(), func(st *InstallationState, ev Evaluation) ([]Event, error) {
+		if err := m.refuseIfGone(ev); err != nil {
+			return nil, err
+		}
+		i := m.find(*st, id)
+		if i < 0 {
+			return nil, fmt.Errorf("%w: %s", ErrUnknownLicense, id)
+		}
+		if err := m.applyRenewal(st, i, key, l, ev.At); err != nil {
+			return nil, err
+		}
+		m.license[key] = l
+		return nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// applyRenewal adds key, which carries license l, to st as the renewal of
+// the license at index i, renewed at instant at.
+func (m *Manager) applyRenewal(st *InstallationState, i int, key string, l *License, at time.Time) error {
+	old := st.Keys[i]
+	oldL := m.license[old.Key]
+	_, until, _ := oldL.Period(old.Activated)
+	switch {
+	case old.Reserve || !renewable(until, at, m.policy.normalized().ExpiringWindow):
+		return fmt.Errorf("%w: %s ends %s", ErrNotRenewable, oldL.ID, formatEnd(until))
+	case l.Product != oldL.Product:
+		return fmt.Errorf("%w: %q renews %q", ErrRenewalMismatch, l.Product, oldL.Product)
+	case m.find(*st, l.ID) >= 0:
+		return fmt.Errorf("%w: %s", ErrKeyHeld, l.ID)
+	}
+	rec := KeyRecord{Key: key, Added: at, RenewalOf: oldL.ID, Code: old.Code}
+	if l.Term > 0 {
+		rec.Activated = renewalStart(m.policy.RenewFrom, until, at)
+	}
+	st.Keys = append(st.Keys, rec)
+	return nil
+}
+
+// Decision is the answer of [Manager.Check].
+type Decision struct {
+	Allowed bool      // the application may go ahead
+	State   State     // the installation's state
+	Reason  error     // why not, when not allowed: see Evaluation.Reason and ErrFeatureNotLicensed
+	Expiry  time.Time // the end of the unbroken run of validity (S11); zero if perpetual or none
+}
+
+// snapshot is what Check reads: the evaluation of the last refresh.
+type snapshot struct {
+	at       time.Time
+	next     time.Time
+	state    State
+	reason   error
+	expiry   time.Time
+	all      bool
+	features []string
+	eval     Evaluation
+}
+
+func (m *Manager) publish(ev Evaluation) {
+	m.snap.Store(&snapshot{
+		at: ev.At, next: ev.Next, state: ev.State, reason: ev.Reason, expiry: ev.Expiry,
+		all: ev.AllFeatures, features: ev.Features, eval: ev,
+	})
+}
+
+// Check reports whether the application may use feature now; the empty
+// feature asks whether it may run at all. It reads the snapshot of the
+// last Advance or operation, takes no lock and makes no allocation.
+func (m *Manager) Check(feature string) Decision {
+	s := m.snap.Load()
+	d := Decision{State: s.state, Reason: s.reason, Expiry: s.expiry}
+	switch {
+	case s.reason != nil:
+	case feature == "" || s.all || slices.Contains(s.features, feature):
+		d.Allowed = true
+	default:
+		d.Reason = ErrFeatureNotLicensed
+	}
+	return d
+}
+
+// Status returns the evaluation of the last Advance or operation: state,
+// features, seats, expiry, the events of the timeline so far and the next
+// instant anything changes.
+func (m *Manager) Status() Evaluation {
+	ev := m.snap.Load().eval
+	ev.Features = slices.Clone(ev.Features)
+	ev.Events = slices.Clone(ev.Events)
+	return ev
+}
+
+// Next returns the next instant at which anything changes, or zero if
+// nothing ever will: when to call Advance next.
+func (m *Manager) Next() time.Time { return m.snap.Load().next }

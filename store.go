@@ -1,0 +1,113 @@
+package license
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Errors a [Store] returns.
+var (
+	// ErrNotFound: nothing is stored under that ID.
+	ErrNotFound = errors.New("license: not found")
+	// ErrConflict: the stored version is not the one the change was based
+	// on; another writer got there first. Load again and retry.
+	ErrConflict = errors.New("license: conflicting write")
+)
+
+// Store keeps the state of installations, so that a restarted application
+// picks up where it stopped and sends no event twice. Implementations must
+// be safe for concurrent use.
+type Store interface {
+	// LoadInstallation returns the state saved under id. Returns
+	// ErrNotFound if there is none.
+	LoadInstallation(ctx context.Context, id string) (InstallationState, error)
+	// SaveInstallation saves st under id if the stored version is
+	// st.Version (0 when nothing is stored yet), and returns the new
+	// version. Returns ErrConflict otherwise, saving nothing.
+	SaveInstallation(ctx context.Context, id string, st InstallationState) (version int64, err error)
+}
+
+// InstallationState is what a [Manager] persists for one installation.
+type InstallationState struct {
+	Version int64       `json:"version"` // set by the Store
+	Created time.Time   `json:"created"` // when the installation was first seen
+	Keys    []KeyRecord `json:"keys"`    // the license keys held, in the order added
+	History History     `json:"history"` // trial, revocation, deletion, latest time seen, usage
+	Trials  int         `json:"trials"`  // trials started, by StartTrial or a trial key (S10)
+	Sent    []string    `json:"sent"`    // IDs of the events recorded, sorted
+	Outbox  []Event     `json:"outbox"`  // events recorded but maybe not yet delivered
+	Renewed []string    `json:"renewed"` // licenses whose automatic renewal was attempted (R5)
+}
+
+// KeyRecord is a license key an installation holds, as stored: the key's
+// text, re-verified on load, and what happened to it here.
+type KeyRecord struct {
+	Key       string    `json:"key"`
+	Added     time.Time `json:"added"`
+	Activated time.Time `json:"activated,omitzero"`
+	Reserve   bool      `json:"reserve,omitempty"`
+	Promoted  time.Time `json:"promoted,omitzero"`
+	Revoked   time.Time `json:"revoked,omitzero"`
+	RenewalOf string    `json:"renewal_of,omitempty"`
+	Code      string    `json:"code,omitempty"`
+}
+
+// clone returns a deep copy, so that a Store never shares slices with its
+// callers.
+func (st InstallationState) clone() InstallationState {
+	st.Keys = slices.Clone(st.Keys)
+	st.Sent = slices.Clone(st.Sent)
+	st.Outbox = slices.Clone(st.Outbox)
+	st.Renewed = slices.Clone(st.Renewed)
+	return st
+}
+
+// MemoryStore is a [Store] that keeps everything in memory: for tests,
+// and for applications that do not need their state to outlive the
+// process. The zero MemoryStore is ready to use; it is safe for
+// concurrent use.
+type MemoryStore struct {
+	mu    sync.Mutex
+	state map[string]InstallationState
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore { return &MemoryStore{} }
+
+// LoadInstallation returns a copy of the state saved under id, or
+// ErrNotFound.
+func (s *MemoryStore) LoadInstallation(ctx context.Context, id string) (InstallationState, error) {
+	if err := ctx.Err(); err != nil {
+		return InstallationState{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.state[id]
+	if !ok {
+		return InstallationState{}, ErrNotFound
+	}
+	return st.clone(), nil
+}
+
+// SaveInstallation saves a copy of st under id if the stored version is
+// st.Version, or returns ErrConflict.
+func (s *MemoryStore) SaveInstallation(ctx context.Context, id string, st InstallationState) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state[id].Version != st.Version {
+		return 0, ErrConflict
+	}
+	if s.state == nil {
+		s.state = map[string]InstallationState{}
+	}
+	st = st.clone()
+	st.Version++
+	s.state[id] = st
+	return st.Version, nil
+}
