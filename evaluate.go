@@ -115,7 +115,7 @@ type interval struct {
 type run struct {
 	start, end time.Time
 	members    []interval
-	paid       bool // holds a license that is not a trial
+	paid       bool // it ends with a license that is not a trial (S10)
 	revoked    bool // it ends because of a revocation
 }
 
@@ -154,11 +154,12 @@ func (e *evaluator) run(t time.Time) {
 	slices.SortStableFunc(e.ev.Events, func(a, b Event) int {
 		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.ID, b.ID))
 	})
+	final := e.final()
 	var due []Event
 	for _, ev := range e.ev.Events {
 		e.edge(ev.At)
-		if !e.deletedAt.IsZero() && ev.At.After(e.deletedAt) {
-			continue // after deletion nothing happens
+		if !final.IsZero() && ev.At.After(final) {
+			continue // after deletion, or the agreement revoked, nothing happens
 		}
 		if !ev.At.After(at) {
 			due = append(due, ev)
@@ -166,7 +167,8 @@ func (e *evaluator) run(t time.Time) {
 	}
 	e.ev.Events = due
 	for _, x := range e.edges {
-		if x.After(at) && x.Before(farFuture) && (e.ev.Next.IsZero() || x.Before(e.ev.Next)) {
+		if x.After(at) && x.Before(farFuture) && (e.ev.Next.IsZero() || x.Before(e.ev.Next)) &&
+			(final.IsZero() || !x.After(final)) {
 			e.ev.Next = x
 		}
 	}
@@ -176,6 +178,20 @@ func (e *evaluator) run(t time.Time) {
 }
 
 func (e *evaluator) edge(t time.Time) { e.edges = append(e.edges, t) }
+
+// final returns the instant after which nothing more happens: deletion
+// (S5) or the revocation of the end-user agreement (S8), whichever comes
+// first; zero if neither will.
+func (e *evaluator) final() time.Time {
+	f := e.deletedAt
+	if r := e.h.AgreementRevoked.UTC(); !e.h.AgreementRevoked.IsZero() && (f.IsZero() || r.Before(f)) {
+		f = r
+	}
+	if d := e.h.Deleted.UTC(); !e.h.Deleted.IsZero() && (f.IsZero() || d.Before(f)) {
+		f = d
+	}
+	return f
+}
 
 func (e *evaluator) add(kind EventKind, at time.Time, lic, detail string) {
 	e.ev.Events = append(e.ev.Events, newEvent(kind, at, lic, detail))
@@ -240,13 +256,18 @@ func (e *evaluator) intervals() {
 		if !ok {
 			if until := iv.until; until.After(k.Added) && !until.After(p) {
 				e.add(EventReserveRemoved, until, k.License.ID, k.License.ID+" expired in reserve, before it could take over")
-				e.ev.ExpiredReserves = append(e.ev.ExpiredReserves, k.License.ID)
+				if !until.After(e.ev.At) { // by At, as documented: not one that will expire later
+					e.ev.ExpiredReserves = append(e.ev.ExpiredReserves, k.License.ID)
+				}
 				e.edge(until)
 			}
 			continue
 		}
 		e.ivs = append(e.ivs, iv)
 		e.add(EventReservePromoted, p, k.License.ID, promoted(k.License, iv.until))
+		if p.After(e.ev.At) {
+			continue // promoted later, not by At
+		}
 		if e.ev.Promotions == nil {
 			e.ev.Promotions = map[string]time.Time{}
 		}
@@ -284,12 +305,12 @@ func mergeIntervals(ivs []interval) []run {
 			r := &runs[n-1]
 			switch c := iv.until.Compare(r.end); {
 			case c > 0:
-				r.end, r.revoked = iv.until, iv.revoked
+				r.end, r.revoked, r.paid = iv.until, iv.revoked, !iv.trial
 			case c == 0:
 				r.revoked = r.revoked && iv.revoked
+				r.paid = r.paid || !iv.trial
 			}
 			r.members = append(r.members, iv)
-			r.paid = r.paid || !iv.trial
 			continue
 		}
 		runs = append(runs, run{start: iv.from, end: iv.until, members: []interval{iv}, paid: !iv.trial, revoked: iv.revoked})
@@ -410,7 +431,7 @@ func (e *evaluator) keyEvents() {
 	}
 	if t := e.h.AgreementRevoked; !t.IsZero() {
 		e.add(EventAgreementRevoked, t, "", "end-user agreement revoked; nothing is granted")
-		e.edge(t)
+		e.edge(t.UTC())
 	}
 	if t := e.h.FirstActivated; !t.IsZero() {
 		deadline := t.UTC().Add(e.p.ActivationGrace)
@@ -469,12 +490,17 @@ func (e *evaluator) state(at time.Time) {
 		}
 	}
 	e.renewalsDue(at)
+	revoked := e.h.AgreementRevoked
 	switch {
-	case !e.h.Deleted.IsZero() || (!e.deletedAt.IsZero() && !at.Before(e.deletedAt)):
+	case !e.h.Deleted.IsZero():
 		set(Deleted, ErrDeleted, grant{}, time.Time{})
 		return
-	case !e.h.AgreementRevoked.IsZero() && !at.Before(e.h.AgreementRevoked):
+	case !revoked.IsZero() && !at.Before(revoked) && (e.deletedAt.IsZero() || revoked.Before(e.deletedAt)):
+		// Revoked before any deletion: that is the end of the story.
 		set(Revoked, ErrAgreementRevoked, grant{}, time.Time{})
+		return
+	case !e.deletedAt.IsZero() && !at.Before(e.deletedAt):
+		set(Deleted, ErrDeleted, grant{}, time.Time{})
 		return
 	}
 	for i, r := range e.runs {
@@ -493,7 +519,7 @@ func (e *evaluator) state(at time.Time) {
 			case !e.h.FirstActivated.IsZero() && !at.Before(e.h.FirstActivated.Add(e.p.ActivationGrace)) &&
 				!g.unmetered && g.seats < e.h.Usage:
 				set(Unlicensed, ErrInsufficientLicenses, g, r.end)
-			case r.end.Sub(at) <= e.p.ExpiringWindow:
+			case r.paid && !r.revoked && r.end.Sub(at) <= e.p.ExpiringWindow: // a run ended by revocation is not Expiring (S8): no notice, no renewal
 				set(Expiring, nil, g, r.end)
 			default:
 				set(Active, nil, g, r.end)
@@ -531,10 +557,26 @@ func (e *evaluator) renewalsDue(at time.Time) {
 			continue
 		}
 		renewed := slices.ContainsFunc(e.keys, func(o Holding) bool { return o.RenewalOf == k.License.ID })
-		if !renewed {
+		if !renewed && !e.reserveTakesOver(i, iv.until) {
 			e.ev.RenewalsDue = append(e.ev.RenewalsDue, k.License.ID)
 		}
 	}
+}
+
+// reserveTakesOver reports whether a reserve key matching key i grants at
+// instant t, the end of key i: it is the new active key, so key i needs no
+// renewal (R4 before R5).
+func (e *evaluator) reserveTakesOver(i int, t time.Time) bool {
+	for _, iv := range e.ivs {
+		if iv.key < 0 || iv.key == i || t.Before(iv.from) || !t.Before(iv.until) {
+			continue
+		}
+		o := e.keys[iv.key]
+		if (o.Reserve || !o.Promoted.IsZero()) && reserveMatches(e.keys[i].License, o.License) {
+			return true
+		}
+	}
+	return false
 }
 
 // lastEnding returns the ID of the license whose validity ends a run, or

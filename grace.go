@@ -137,8 +137,8 @@ func DefaultPolicy() Policy {
 }
 
 // Validate reports whether the policy can be used. Periods must be
-// positive, zero (the default) or, where documented, Off; the deletion
-// notice must fall after grace ends; enumerations must be known values.
+// positive, zero (the default) or, where documented, Off; DeleteAfterExpiry
+// must not end before the grace period; enumerations must be known values.
 // Errors are [*PolicyError] values matching [ErrInvalidPolicy].
 func (p Policy) Validate() error {
 	var errs []error
