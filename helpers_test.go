@@ -2,9 +2,14 @@ package license_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/benbjohnson/clock"
 
 	"github.com/licensekit/license"
 )
@@ -72,3 +77,104 @@ func fullLicense() *license.License {
 		Custom:       map[string]string{"po": "PO-9931", "note": "multi\nline"},
 	}
 }
+
+// harness runs a Manager on a mock clock and records the events it
+// delivers.
+type harness struct {
+	tb     testing.TB
+	ctx    context.Context
+	clk    *clock.Mock
+	sk     *license.SigningKey
+	cfg    license.ManagerConfig
+	m      *license.Manager
+	mu     sync.Mutex
+	evs    []license.Event
+	serial int
+}
+
+// newHarness starts a Manager at instant start over a fresh MemoryStore.
+// configure, if given, adjusts the configuration first.
+func newHarness(tb testing.TB, start time.Time, configure ...func(*license.ManagerConfig)) *harness {
+	tb.Helper()
+	h := &harness{tb: tb, ctx: context.Background(), clk: clock.NewMock()}
+	h.clk.Set(start)
+	h.sk = MustSigningKey(tb, "acme", "harness")
+	h.cfg = license.ManagerConfig{
+		Verifier: MustVerifier(tb, h.sk),
+		Store:    license.NewMemoryStore(),
+		Clock:    h.clk,
+		OnEvent: func(e license.Event) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.evs = append(h.evs, e)
+		},
+	}
+	for _, c := range configure {
+		c(&h.cfg)
+	}
+	h.reopen()
+	return h
+}
+
+// reopen replaces the Manager with a new one over the same store, as a
+// restarted application would.
+func (h *harness) reopen() {
+	h.tb.Helper()
+	m, err := license.NewManager(h.ctx, h.cfg)
+	if err != nil {
+		h.tb.Fatalf("NewManager: %v", err)
+	}
+	h.m = m
+}
+
+// key signs l, filling in an ID, the product "acme-backup" and IssuedAt
+// (the clock's now) when they are empty.
+func (h *harness) key(l license.License) string {
+	h.tb.Helper()
+	if l.ID == "" {
+		h.serial++
+		l.ID = fmt.Sprintf("SN-%03d", h.serial)
+	}
+	if l.Product == "" {
+		l.Product = "acme-backup"
+	}
+	if l.IssuedAt.IsZero() {
+		l.IssuedAt = h.clk.Now()
+	}
+	return MustSign(h.tb, h.sk, &l)
+}
+
+// add adds the key of l and returns its license.
+func (h *harness) add(l license.License) *license.License {
+	h.tb.Helper()
+	got, err := h.m.AddKey(h.ctx, h.key(l))
+	if err != nil {
+		h.tb.Fatalf("AddKey: %v", err)
+	}
+	return got
+}
+
+// at moves the clock to t and advances the Manager.
+func (h *harness) at(t time.Time) {
+	h.tb.Helper()
+	h.clk.Set(t)
+	if err := h.m.Advance(h.ctx, t); err != nil {
+		h.tb.Fatalf("Advance(%s): %v", t, err)
+	}
+}
+
+// events returns the events delivered so far, as "<instant> <kind>"
+// lines, and forgets them.
+func (h *harness) events() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for _, e := range h.evs {
+		out = append(out, e.At.Format(time.RFC3339Nano)+" "+string(e.Kind))
+	}
+	h.evs = nil
+	return out
+}
+
+// state returns the Manager's state.
+func (h *harness) state() license.State { return h.m.Check("").State }

@@ -49,6 +49,10 @@ type ManagerConfig struct {
 	Product string
 	// Software describes the application in renewal requests (N2).
 	Software Software
+	// PollInterval caps how long Run waits between two looks at the
+	// clock, so that a wall clock moved, or a machine resumed from sleep,
+	// is noticed that soon. Zero means one minute.
+	PollInterval time.Duration
 }
 
 // Software identifies the application in a [RenewalRequest] (N2).
@@ -77,11 +81,6 @@ var (
 	// ErrInvalidUsage: usage is negative.
 	ErrInvalidUsage = errors.New("license: usage must not be negative")
 )
-
-// pollInterval caps how long Run waits between two looks at the clock, so
-// that a wall clock moved or a machine resumed from sleep is noticed within
-// a minute.
-const pollInterval = time.Minute
 
 // Manager enforces the licenses of one installation: it holds the license
 // keys, starts the trial, promotes reserve keys, renews, revokes, and sends
@@ -140,6 +139,7 @@ func NewManager(ctx context.Context, cfg ManagerConfig) (*Manager, error) {
 		return nil, fmt.Errorf("license: loading installation %q: %w", m.id, err)
 	}
 	m.load(st)
+	m.publish(m.evaluate(m.st, m.st.History.LatestSeen))
 	m.mu.Lock()
 	err = m.deliver(ctx)
 	m.mu.Unlock()
@@ -244,9 +244,6 @@ func (m *Manager) settle(ctx context.Context, st InstallationState, now time.Tim
 	var ev Evaluation
 	for range 8 { // each pass settles one generation of reserves and renewals
 		ev = m.evaluate(st, now)
-		for _, e := range ev.Events {
-			all[e.ID] = e
-		}
 		before := activeKeys(st)
 		more, again := m.housekeep(ctx, &st, ev, activeChanged)
 		for _, e := range more {
@@ -257,9 +254,23 @@ func (m *Manager) settle(ctx context.Context, st InstallationState, now time.Tim
 		}
 		activeChanged = !slices.Equal(before, activeKeys(st))
 	}
+	// The timeline is that of the settled state: an earlier pass's
+	// events that housekeeping undid (the grace an automatic renewal
+	// averted) never happened.
+	for _, e := range ev.Events {
+		all[e.ID] = e
+	}
 	if ev.Rollback {
 		e := newEvent(EventClockRollback, ev.At, "", fmt.Sprintf("the clock reads %s, behind the latest time seen %s; the state stays %s", formatEnd(now), formatEnd(ev.At), ev.State))
 		all[e.ID] = e
+	}
+	if errors.Is(ev.Reason, ErrInsufficientLicenses) && !errors.Is(m.snap.Load().reason, ErrInsufficientLicenses) {
+		// S7 after its deadline: usage rose or seats fell. The deadline's
+		// own event has the same ID when it is the deadline.
+		e := newEvent(EventUnlicensed, ev.At, "", fmt.Sprintf("%d licenses for %d in use", ev.Seats, st.History.Usage))
+		if _, dup := all[e.ID]; !dup {
+			all[e.ID] = e
+		}
 	}
 	if ev.State == Deleted && st.History.Deleted.IsZero() {
 		st.History.Deleted = ev.At
@@ -340,6 +351,13 @@ func (m *Manager) housekeep(ctx context.Context, st *InstallationState, ev Evalu
 	for _, id := range ev.ExpiredReserves {
 		if i := m.find(*st, id); i >= 0 && st.Keys[i].Reserve {
 			st.Keys = slices.Delete(st.Keys, i, i+1)
+			// Its removal event goes with it: the settled timeline no
+			// longer holds the reserve.
+			for _, e := range ev.Events {
+				if e.Kind == EventReserveRemoved && e.License == id {
+					events = append(events, e)
+				}
+			}
 			changed = true
 		}
 	}
@@ -449,11 +467,14 @@ func (m *Manager) Advance(ctx context.Context, now time.Time) error {
 }
 
 // Run advances the installation whenever something is due, and at least
-// every minute, until ctx is done; it returns ctx's error, or the first
+// every PollInterval, until ctx is done; it returns ctx's error, or the first
 // error of Advance. It waits on the configured Clock's timers.
 func (m *Manager) Run(ctx context.Context) error {
 	for {
-		wait := pollInterval
+		wait := m.cfg.PollInterval
+		if wait <= 0 {
+			wait = time.Minute
+		}
 		if next := m.snap.Load().next; !next.IsZero() {
 			if d := next.Sub(m.clock.Now()); d < wait {
 				wait = max(d, 0)
@@ -708,7 +729,10 @@ func (m *Manager) RenewalRequest(id string) (RenewalRequest, error) {
 	if i < 0 {
 		return RenewalRequest{}, fmt.Errorf("%w: %s", ErrUnknownLicense, id)
 	}
-	at := m.snap.Load().at
+	at := m.now()
+	if latest := m.snap.Load().at; at.Before(latest) {
+		at = latest // never judge before the latest instant seen (S9)
+	}
 	if _, until, _ := m.license[m.st.Keys[i].Key].Period(m.st.Keys[i].Activated); !renewable(until, at, m.policy.normalized().ExpiringWindow) {
 		return RenewalRequest{}, fmt.Errorf("%w: %s ends %s", ErrNotRenewable, id, formatEnd(until))
 	}
