@@ -103,3 +103,39 @@ func BenchmarkVerifyOverEd25519(b *testing.B) {
 	}
 	b.ReportMetric(float64(inVerify)/float64(inEd25519), "verify/ed25519")
 }
+
+// benchManager returns a Manager holding an active license with a few
+// features, for the Check benchmarks.
+func benchManager(b *testing.B) *license.Manager {
+	h := newHarness(b, day("2026-01-01"))
+	h.add(license.License{Edition: "enterprise", Scheme: license.SchemePerDevice, Quantity: 100,
+		Features: []string{"backup", "dedup", "encryption", "replication", "restore"}, Term: 365 * license.Day})
+	return h.m
+}
+
+// BenchmarkCheck is the guard an application calls on every request. The
+// goal is at most 1/1000 of BenchmarkVerify, with no allocation.
+func BenchmarkCheck(b *testing.B) {
+	m := benchManager(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if !m.Check("replication").Allowed {
+			b.Fatal("denied")
+		}
+	}
+}
+
+// BenchmarkCheckParallel calls Check from every core at once: readers
+// share no lock, so it scales.
+func BenchmarkCheckParallel(b *testing.B) {
+	m := benchManager(b)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if !m.Check("replication").Allowed {
+				b.Error("denied")
+				return
+			}
+		}
+	})
+}

@@ -51,6 +51,21 @@
 // at T (S12). A term license, such as an annual subscription, starts its
 // term at activation, not at issue (L2), and a license whose start is in
 // the future grants nothing until then (L3): see [License.Period] and
-// [License.ValidAt]. The package never reads the clock on its own: callers
-// pass instants.
+// [License.ValidAt].
+//
+// # Lifecycle
+//
+// [Evaluate] is the lifecycle as a pure function: given the licenses an
+// installation holds ([Holding]), its [History], a [Policy] and an instant,
+// it returns the [State] (Trial, Active, Expiring, Grace, Suspended,
+// Deleted, Revoked, Pending or Unlicensed), the features and seats
+// granted, the events due and the next instant anything changes. Nothing
+// in it reads a clock.
+//
+// A [Manager] runs that function for one installation of an application:
+// it holds the keys in a [Store], starts the trial, promotes reserve keys,
+// renews and revokes, and delivers each [Event] once, also across
+// restarts. Its time comes from an injected [Clock]; [Manager.Check], the
+// guard for every request, reads an atomically swapped snapshot and makes
+// no allocation.
 package license

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -99,14 +100,28 @@ func run(ctx context.Context, w io.Writer) error {
 			return nil
 		},
 	}
-	for day := date(2026, 1, 1); !day.After(date(2028, 3, 10)); day = day.Add(license.Day) {
-		clk.Set(day)
-		if err := m.Advance(ctx, clk.Now()); err != nil {
+	// The host sleeps until the Manager's next change or the user's next
+	// action, whichever comes first, then advances the Manager.
+	var days []time.Time
+	for d := range script {
+		days = append(days, d)
+	}
+	slices.SortFunc(days, time.Time.Compare)
+	for {
+		t := m.Next()
+		if len(days) > 0 && (t.IsZero() || !t.Before(days[0])) {
+			t, days = days[0], days[1:]
+		}
+		if t.IsZero() {
+			break
+		}
+		clk.Set(t)
+		if err := m.Advance(ctx, t); err != nil {
 			return err
 		}
-		if do, ok := script[day]; ok {
+		if do, ok := script[t]; ok {
 			if err := do(); err != nil {
-				return fmt.Errorf("%s: %w", day.Format(time.DateOnly), err)
+				return fmt.Errorf("%s: %w", t.Format(time.DateOnly), err)
 			}
 		}
 	}
