@@ -69,14 +69,27 @@ func (s State) Runs() bool {
 // Reasons a [Decision] or an [Evaluation] gives for refusing. Each is
 // matched with errors.Is.
 var (
-	ErrUnlicensed           = errors.New("license: no valid license")
-	ErrTrialEnded           = errors.New("license: the trial has ended")
+	// ErrUnlicensed: no license is valid and no trial runs.
+	ErrUnlicensed = errors.New("license: no valid license")
+	// ErrTrialEnded: the trial ended with no license (S1, S10).
+	ErrTrialEnded = errors.New("license: the trial has ended")
+	// ErrInsufficientLicenses: at the end of the activation grace, usage
+	// exceeds the licensed seats (S7).
 	ErrInsufficientLicenses = errors.New("license: too few licenses for current usage")
-	ErrPending              = errors.New("license: no license has started yet")
-	ErrSuspended            = errors.New("license: suspended after the grace period")
-	ErrDeleted              = errors.New("license: deleted")
-	ErrRevoked              = errors.New("license: revoked")
-	ErrAgreementRevoked     = errors.New("license: end-user agreement revoked")
-	ErrFeatureNotLicensed   = errors.New("license: feature not licensed")
-	ErrClockRollback        = errors.New("license: clock set back")
+	// ErrPending: licenses are held but none has started yet (L3).
+	ErrPending = errors.New("license: no license has started yet")
+	// ErrSuspended: the grace period is over (S4).
+	ErrSuspended = errors.New("license: suspended after the grace period")
+	// ErrDeleted: the installation's data is deleted (S5).
+	ErrDeleted = errors.New("license: deleted")
+	// ErrRevoked: the license that granted was revoked (S8).
+	ErrRevoked = errors.New("license: revoked")
+	// ErrAgreementRevoked: the end-user agreement was revoked (S8).
+	ErrAgreementRevoked = errors.New("license: end-user agreement revoked")
+	// ErrFeatureNotLicensed: the software runs, but no valid license
+	// grants this feature.
+	ErrFeatureNotLicensed = errors.New("license: feature not licensed")
+	// ErrClockRollback: the clock is behind the latest time seen beyond
+	// the policy's tolerance, and the policy denies (S9).
+	ErrClockRollback = errors.New("license: clock set back")
 )
