@@ -542,13 +542,12 @@ func WithActivationCode(code string) KeyOption {
 // ErrWrongProduct, ErrKeyHeld, ErrTrialUsed (a second trial, S10),
 // ErrDeleted or ErrAgreementRevoked.
 func (m *Manager) AddKey(ctx context.Context, key string, opts ...KeyOption) (*License, error) {
-	l, err := m.verify(key)
-	if err != nil {
-		return nil, err
-	}
-	err = m.change(ctx, m.now(), func(st *InstallationState, ev Evaluation) ([]Event, error) {
-		if err := m.checkNew(st, ev, l); err != nil {
-			return nil, err
+	return m.changeWithKey(ctx, key, func(st *InstallationState, ev Evaluation, l *License) error {
+		if err := m.checkNotHeld(st, l.ID); err != nil {
+			return err
+		}
+		if l.Trial && st.Trials > 0 {
+			return ErrTrialUsed
 		}
 		rec := KeyRecord{Key: key, Added: ev.At}
 		for _, o := range opts {
@@ -563,6 +562,26 @@ func (m *Manager) AddKey(ctx context.Context, key string, opts ...KeyOption) (*L
 			st.History.FirstActivated = ev.At
 		}
 		st.Keys = append(st.Keys, rec)
+		return nil
+	})
+}
+
+// changeWithKey verifies key for the installation's product, then runs op
+// as change does, refusing first if the installation is deleted or its
+// agreement revoked. When op succeeds the key's license is known to the
+// Manager, and returned.
+func (m *Manager) changeWithKey(ctx context.Context, key string, op func(st *InstallationState, ev Evaluation, l *License) error) (*License, error) {
+	l, err := m.verify(key)
+	if err != nil {
+		return nil, err
+	}
+	err = m.change(ctx, m.now(), func(st *InstallationState, ev Evaluation) ([]Event, error) {
+		if err := m.refuseIfGone(ev); err != nil {
+			return nil, err
+		}
+		if err := op(st, ev, l); err != nil {
+			return nil, err
+		}
 		m.license[key] = l
 		return nil, nil
 	})
@@ -584,16 +603,10 @@ func (m *Manager) verify(key string) (*License, error) {
 	return l, nil
 }
 
-// checkNew refuses a license that cannot join the installation.
-func (m *Manager) checkNew(st *InstallationState, ev Evaluation, l *License) error {
-	if err := m.refuseIfGone(ev); err != nil {
-		return err
-	}
-	if m.find(*st, l.ID) >= 0 {
-		return fmt.Errorf("%w: %s", ErrKeyHeld, l.ID)
-	}
-	if l.Trial && st.Trials > 0 {
-		return ErrTrialUsed
+// checkNotHeld refuses a license whose ID the installation already holds.
+func (m *Manager) checkNotHeld(st *InstallationState, id string) error {
+	if m.find(*st, id) >= 0 {
+		return fmt.Errorf("%w: %s", ErrKeyHeld, id)
 	}
 	return nil
 }
@@ -636,28 +649,16 @@ func (m *Manager) RemoveKey(ctx context.Context, id string) error {
 // ErrReserveIsActive, ErrAlreadyReserve, ErrReserveTrial; or
 // ErrReserveSlotTaken (R3).
 func (m *Manager) AddReserve(ctx context.Context, key string) (*License, error) {
-	l, err := m.verify(key)
-	if err != nil {
-		return nil, err
-	}
-	err = m.change(ctx, m.now(), func(st *InstallationState, ev Evaluation) ([]Event, error) {
-		if err := m.refuseIfGone(ev); err != nil {
-			return nil, err
-		}
+	return m.changeWithKey(ctx, key, func(st *InstallationState, ev Evaluation, l *License) error {
 		if err := checkReserve(m.holdings(*st), l, ev.At); err != nil {
-			return nil, err
+			return err
 		}
-		if m.find(*st, l.ID) >= 0 {
-			return nil, fmt.Errorf("%w: %s", ErrKeyHeld, l.ID)
+		if err := m.checkNotHeld(st, l.ID); err != nil {
+			return err
 		}
 		st.Keys = append(st.Keys, KeyRecord{Key: key, Added: ev.At, Reserve: true})
-		m.license[key] = l
-		return nil, nil
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return l, nil
 }
 
 // RemoveReserve removes the reserve key with that ID; another can then be
@@ -757,28 +758,13 @@ func (m *Manager) renewalRequest(l *License) RenewalRequest {
 // error of [Verifier.Verify], ErrUnknownLicense, ErrNotRenewable,
 // ErrRenewalMismatch or ErrKeyHeld.
 func (m *Manager) Renew(ctx context.Context, id, key string) (*License, error) {
-	l, err := m.verify(key)
-	if err != nil {
-		return nil, err
-	}
-	err = m.change(ctx, m.now(), func(st *InstallationState, ev Evaluation) ([]Event, error) {
-		if err := m.refuseIfGone(ev); err != nil {
-			return nil, err
-		}
+	return m.changeWithKey(ctx, key, func(st *InstallationState, ev Evaluation, l *License) error {
 		i := m.find(*st, id)
 		if i < 0 {
-			return nil, fmt.Errorf("%w: %s", ErrUnknownLicense, id)
+			return fmt.Errorf("%w: %s", ErrUnknownLicense, id)
 		}
-		if err := m.applyRenewal(st, i, key, l, ev.At); err != nil {
-			return nil, err
-		}
-		m.license[key] = l
-		return nil, nil
+		return m.applyRenewal(st, i, key, l, ev.At)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return l, nil
 }
 
 // applyRenewal adds key, which carries license l, to st as the renewal of
@@ -792,8 +778,9 @@ func (m *Manager) applyRenewal(st *InstallationState, i int, key string, l *Lice
 		return fmt.Errorf("%w: %s ends %s", ErrNotRenewable, oldL.ID, formatEnd(until))
 	case l.Product != oldL.Product:
 		return fmt.Errorf("%w: %q renews %q", ErrRenewalMismatch, l.Product, oldL.Product)
-	case m.find(*st, l.ID) >= 0:
-		return fmt.Errorf("%w: %s", ErrKeyHeld, l.ID)
+	}
+	if err := m.checkNotHeld(st, l.ID); err != nil {
+		return err
 	}
 	rec := KeyRecord{Key: key, Added: at, RenewalOf: oldL.ID, Code: old.Code}
 	if l.Term > 0 {
