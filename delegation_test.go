@@ -1,0 +1,322 @@
+package license_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/licensekit/license"
+)
+
+// customers returns the customers Portal.Customers lists for actor.
+func customers(tb testing.TB, h *portalHarness, actor license.Actor) []string {
+	tb.Helper()
+	cs, err := h.p.Customers(h.ctx, actor)
+	require.NoError(tb, err)
+	return cs
+}
+
+// TestDelegation_V4_PartnerManagesOnlyWhileTheDelegationStands: a partner
+// reaches a customer only once it delegated; it then lists the keys and
+// hands them over, adds keys and reads the history; the moment the
+// delegation is withdrawn, every call gets ErrNoAccess, the same error as
+// for an organization that does not exist, and Customers no longer lists
+// the customer (V4, P4).
+func TestDelegation_V4_PartnerManagesOnlyWhileTheDelegationStands(t *testing.T) {
+	h := newPortalHarness(t)
+	key := h.key(seatsLicense("SN-A1", 10))
+	mustAddKey(t, h, "acme", key)
+	p := asPartner(h, "acme")
+
+	_, err := p.Keys(h.ctx)
+	require.ErrorIs(t, err, license.ErrNoAccess, "before any delegation")
+	assert.Empty(t, customers(t, h, resellerBob))
+
+	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
+	assert.Equal(t, []string{"acme"}, customers(t, h, resellerBob))
+	assert.Equal(t, []string{"acme"}, customers(t, h, license.Actor{ID: "carol@reseller", Org: "reseller"}),
+		"every member of the partner sees its customers")
+
+	keys, err := p.Keys(h.ctx)
+	require.NoError(t, err)
+	require.Len(t, keys, 1)
+	assert.Equal(t, key, keys[0].Key, "the partner hands the key over")
+	l, err := p.AddKey(h.ctx, h.key(seatsLicense("SN-A2", 5)), license.KeyOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, "SN-A2", l.ID)
+	_, _, err = p.History(h.ctx, 0, 10)
+	require.NoError(t, err)
+	assert.Len(t, scopeKeys(t, h, "acme"), 2, "the partner's key went into acme's storage")
+
+	h.at(day("2026-02-01"))
+	require.NoError(t, h.as("acme").Undelegate(h.ctx, "reseller"))
+	assert.Empty(t, customers(t, h, resellerBob))
+	gone := asPartner(h, "nope")
+	for name, op := range scopeOps(h.key(seatsLicense("SN-A3", 5))) {
+		err := op(h.ctx, p)
+		require.ErrorIs(t, err, license.ErrNoAccess, name)
+		assert.Equal(t, op(h.ctx, gone), err, "%s: the error tells acme from a missing organization", name)
+	}
+	assert.Len(t, scopeKeys(t, h, "acme"), 2)
+
+	// Delegating again restores it.
+	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
+	_, err = p.Keys(h.ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"acme"}, customers(t, h, resellerBob))
+}
+
+// TestDelegation_V4_PartnerSeesOnlyTheCustomersThatDelegatedToIt: each
+// partner lists, and reaches, only its own customers (V4, P4).
+func TestDelegation_V4_PartnerSeesOnlyTheCustomersThatDelegatedToIt(t *testing.T) {
+	h := newPortalHarness(t)
+	require.NoError(t, h.p.CreateOrganization(h.ctx, "distributor", "Distributor"))
+	require.NoError(t, h.p.CreateOrganization(h.ctx, "initech", "Initech"))
+	dist := license.Actor{ID: "dan@distributor", Org: "distributor"}
+	mustAddKey(t, h, "acme", h.key(seatsLicense("SN-A1", 10)))
+	mustAddKey(t, h, "globex", h.key(seatsLicense("SN-G1", 10)))
+
+	require.NoError(t, h.as("initech").Delegate(h.ctx, "reseller"))
+	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
+	require.NoError(t, h.as("globex").Delegate(h.ctx, "distributor"))
+	require.NoError(t, h.as("acme").Delegate(h.ctx, "distributor"))
+
+	assert.Equal(t, []string{"acme", "initech"}, customers(t, h, resellerBob), "sorted")
+	assert.Equal(t, []string{"acme", "globex"}, customers(t, h, dist))
+	assert.Empty(t, customers(t, h, license.Actor{ID: "admin@acme", Org: "acme"}), "nobody delegated to acme")
+	assert.Empty(t, customers(t, h, license.Actor{ID: "x", Org: "nope"}))
+
+	_, err := asPartner(h, "globex").Keys(h.ctx)
+	require.ErrorIs(t, err, license.ErrNoAccess)
+	_, errNone := asPartner(h, "nope").Keys(h.ctx)
+	assert.Equal(t, errNone, err)
+	_, err = h.p.Org(dist, "initech").Keys(h.ctx)
+	require.ErrorIs(t, err, license.ErrNoAccess)
+	_, err = h.p.Org(dist, "globex").Keys(h.ctx)
+	require.NoError(t, err)
+
+	// A delegation is not transitive, nor does it reach the partner's
+	// other customers: the reseller reaches acme, not through acme.
+	_, err = h.p.Org(license.Actor{ID: "admin@acme", Org: "acme"}, "reseller").Keys(h.ctx)
+	require.ErrorIs(t, err, license.ErrNoAccess)
+
+	// Withdrawing one delegation leaves the others.
+	require.NoError(t, h.as("acme").Undelegate(h.ctx, "reseller"))
+	assert.Equal(t, []string{"initech"}, customers(t, h, resellerBob))
+	assert.Equal(t, []string{"acme", "globex"}, customers(t, h, dist))
+	_, err = h.p.Org(dist, "acme").Keys(h.ctx)
+	require.NoError(t, err)
+}
+
+// TestDelegation_V4_PartnerActionsRecordedUnderThePartner: what a partner
+// does for a customer is in the customer's history, with the partner's
+// member and organization and the time of the clock (V4, P5).
+func TestDelegation_V4_PartnerActionsRecordedUnderThePartner(t *testing.T) {
+	h := newPortalHarness(t)
+	t1 := day("2026-04-01").Add(8 * time.Hour)
+	h.at(t1)
+	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
+	t2 := t1.Add(time.Hour)
+	h.at(t2)
+	_, err := asPartner(h, "acme").AddKey(h.ctx, h.key(seatsLicense("SN-A1", 10)), license.KeyOptions{})
+	require.NoError(t, err)
+	t3 := t2.Add(time.Hour)
+	h.at(t3)
+	require.NoError(t, h.as("acme").Undelegate(h.ctx, "reseller"))
+
+	assert.Equal(t, []license.HistoryEntry{
+		{Seq: 1, At: day("2026-01-01"), Actor: "vendor", Action: "organization.create", Subject: "acme", Detail: "acme Inc."},
+		{Seq: 2, At: t1, Actor: "admin@acme", Org: "acme", Action: "delegation.grant", Subject: "reseller"},
+		{Seq: 3, At: t2, Actor: "bob@reseller", Org: "reseller", Action: "key.add", Subject: "SN-A1", Detail: "SN-A1 acme-backup"},
+		{Seq: 4, At: t3, Actor: "admin@acme", Org: "acme", Action: "delegation.withdraw", Subject: "reseller"},
+	}, histAll(t, h, "acme"))
+	assert.Len(t, histAll(t, h, "reseller"), 1, "nothing in the partner's own history")
+}
+
+// TestDelegation_V4_OnlyMembersDelegate: a partner acting under delegation
+// may not delegate further, withdraw a delegation or list them:
+// ErrMembersOnly, and nothing changes (V4).
+func TestDelegation_V4_OnlyMembersDelegate(t *testing.T) {
+	h := newPortalHarness(t)
+	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
+	before := histAll(t, h, "acme")
+	p := asPartner(h, "acme")
+
+	require.ErrorIs(t, p.Delegate(h.ctx, "globex"), license.ErrMembersOnly)
+	require.ErrorIs(t, p.Delegate(h.ctx, "nope"), license.ErrMembersOnly, "the partner learns nothing of nope")
+	require.ErrorIs(t, p.Delegate(h.ctx, "reseller"), license.ErrMembersOnly)
+	require.ErrorIs(t, p.Undelegate(h.ctx, "reseller"), license.ErrMembersOnly)
+	_, err := p.Delegations(h.ctx)
+	require.ErrorIs(t, err, license.ErrMembersOnly)
+
+	assert.Equal(t, before, histAll(t, h, "acme"))
+	assert.Empty(t, customers(t, h, license.Actor{ID: "m@globex", Org: "globex"}))
+	ds, err := h.as("acme").Delegations(h.ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []license.Delegation{{Partner: "reseller", Since: day("2026-01-01")}}, ds)
+}
+
+// TestDelegation_V4_BadInput: a bad partner ID, delegating to itself or
+// to an organization that does not exist, or withdrawing a delegation
+// that does not stand, gets its typed error and changes nothing (V4).
+func TestDelegation_V4_BadInput(t *testing.T) {
+	h := newPortalHarness(t)
+	s := h.as("acme")
+	before := histAll(t, h, "acme")
+
+	for name, partner := range map[string]string{"Empty": "", "ControlChar": "re\x00seller",
+		"Spaces": " reseller", "Itself": "acme"} {
+		t.Run(name, func(t *testing.T) {
+			require.ErrorIs(t, s.Delegate(h.ctx, partner), license.ErrInvalidInput)
+			require.ErrorIs(t, s.Undelegate(h.ctx, partner), license.ErrInvalidInput)
+		})
+	}
+	t.Run("ErrUnknownPartner", func(t *testing.T) {
+		err := s.Delegate(h.ctx, "nope")
+		require.ErrorIs(t, err, license.ErrUnknownPartner)
+		assert.Contains(t, err.Error(), "nope")
+		assert.Empty(t, customers(t, h, license.Actor{ID: "x", Org: "nope"}))
+		// Created later, nope gets no delegation from the refused call.
+		require.NoError(t, h.p.CreateOrganization(h.ctx, "nope", "Late"))
+		_, err = h.p.Org(license.Actor{ID: "x", Org: "nope"}, "acme").Keys(h.ctx)
+		require.ErrorIs(t, err, license.ErrNoAccess)
+	})
+	t.Run("ErrNotDelegated", func(t *testing.T) {
+		err := s.Undelegate(h.ctx, "reseller")
+		require.ErrorIs(t, err, license.ErrNotDelegated)
+		assert.Contains(t, err.Error(), "reseller")
+		require.ErrorIs(t, s.Undelegate(h.ctx, "never-created"), license.ErrNotDelegated)
+	})
+	t.Run("CustomersErrInvalidInput", func(t *testing.T) {
+		_, err := h.p.Customers(h.ctx, license.Actor{ID: "x"})
+		require.ErrorIs(t, err, license.ErrInvalidInput)
+		_, err = h.p.Customers(h.ctx, license.Actor{ID: "x", Org: "a\nb"})
+		require.ErrorIs(t, err, license.ErrInvalidInput)
+	})
+	t.Run("NoAccessBeforeUnknownPartner", func(t *testing.T) {
+		// An actor without access learns nothing about the partner.
+		mallory := h.p.Org(license.Actor{ID: "m@globex", Org: "globex"}, "acme")
+		require.ErrorIs(t, mallory.Delegate(h.ctx, "ghost"), license.ErrNoAccess)
+		require.ErrorIs(t, mallory.Delegate(h.ctx, "reseller"), license.ErrNoAccess)
+	})
+	assert.Equal(t, before, histAll(t, h, "acme"))
+	ds, err := s.Delegations(h.ctx)
+	require.NoError(t, err)
+	assert.Empty(t, ds)
+}
+
+// TestDelegation_V4_DelegatingAgainChangesNothing: a second Delegate keeps
+// the first one's date and records nothing (V4, P5).
+func TestDelegation_V4_DelegatingAgainChangesNothing(t *testing.T) {
+	h := newPortalHarness(t)
+	s := h.as("acme")
+	require.NoError(t, s.Delegate(h.ctx, "reseller"))
+	hist := histAll(t, h, "acme")
+	h.at(day("2026-06-01"))
+	require.NoError(t, s.Delegate(h.ctx, "reseller"))
+	ds, err := s.Delegations(h.ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []license.Delegation{{Partner: "reseller", Since: day("2026-01-01")}}, ds)
+	assert.Equal(t, hist, histAll(t, h, "acme"))
+	assert.Equal(t, []string{"acme"}, customers(t, h, resellerBob))
+}
+
+// flakyVendorStore is a MemoryPortalStore whose vendor updates fail while
+// failVendor is set.
+type flakyVendorStore struct {
+	*license.MemoryPortalStore
+	failVendor atomic.Bool
+}
+
+var errVendorDown = errors.New("vendor document unavailable")
+
+func (s *flakyVendorStore) UpdateVendor(ctx context.Context, fn func(*license.Vendor) error) error {
+	if s.failVendor.Load() {
+		return errVendorDown
+	}
+	return s.MemoryPortalStore.UpdateVendor(ctx, fn)
+}
+
+// TestCustomers_V4_StaleIndexGrantsNothing: the customers index is only an
+// index: when it could not be tidied after a withdrawal, the customer is
+// still neither listed nor reachable; when it cannot be written, no
+// delegation is made (V4).
+func TestCustomers_V4_StaleIndexGrantsNothing(t *testing.T) {
+	store := &flakyVendorStore{MemoryPortalStore: license.NewMemoryPortalStore()}
+	h := newPortalHarness(t, func(c *license.PortalConfig) { c.Store = store })
+	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
+	require.NoError(t, h.as("globex").Delegate(h.ctx, "reseller"))
+
+	store.failVendor.Store(true)
+	require.NoError(t, h.as("acme").Undelegate(h.ctx, "reseller"), "the withdrawal stands without the index")
+	var listed []string
+	require.NoError(t, store.ViewVendor(h.ctx, func(v *license.Vendor) error {
+		listed = v.Customers["reseller"]
+		return nil
+	}))
+	assert.Equal(t, []string{"acme", "globex"}, listed, "the index is stale")
+	assert.Equal(t, []string{"globex"}, customers(t, h, resellerBob))
+	_, err := asPartner(h, "acme").Keys(h.ctx)
+	require.ErrorIs(t, err, license.ErrNoAccess)
+
+	// Without the index, Delegate fails and delegates nothing.
+	require.ErrorIs(t, h.as("acme").Delegate(h.ctx, "distributor-x"), license.ErrUnknownPartner)
+	require.NoError(t, h.p.CreateOrganization(h.ctx, "distributor", "Distributor"))
+	require.ErrorIs(t, h.as("acme").Delegate(h.ctx, "distributor"), errVendorDown)
+	ds, err := h.as("acme").Delegations(h.ctx)
+	require.NoError(t, err)
+	assert.Empty(t, ds)
+	_, err = h.p.Org(license.Actor{ID: "d", Org: "distributor"}, "acme").Keys(h.ctx)
+	require.ErrorIs(t, err, license.ErrNoAccess)
+
+	// Back up: delegating again heals the index.
+	store.failVendor.Store(false)
+	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
+	assert.Equal(t, []string{"acme", "globex"}, customers(t, h, resellerBob))
+}
+
+// TestCustomers_V4_ConcurrentDelegateAndUndelegate: however Delegate and
+// Undelegate interleave, the partner's list ends up matching the
+// delegations that stand (V4).
+func TestCustomers_V4_ConcurrentDelegateAndUndelegate(t *testing.T) {
+	h := newPortalHarness(t)
+	for round := range 20 {
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() {
+				for _, org := range []string{"acme", "globex"} {
+					var err error
+					if (i+round)%2 == 0 {
+						err = h.as(org).Delegate(h.ctx, "reseller")
+					} else {
+						err = h.as(org).Undelegate(h.ctx, "reseller")
+					}
+					if err != nil && !errors.Is(err, license.ErrNotDelegated) {
+						assert.NoError(t, err)
+					}
+				}
+			})
+		}
+		wg.Go(func() {
+			_, err := h.p.Customers(h.ctx, resellerBob)
+			assert.NoError(t, err)
+		})
+		wg.Wait()
+
+		var want []string
+		for _, org := range []string{"acme", "globex"} {
+			ds, err := h.as(org).Delegations(h.ctx)
+			require.NoError(t, err)
+			if len(ds) == 1 {
+				want = append(want, org)
+			}
+		}
+		assert.Equal(t, want, customers(t, h, resellerBob), "round %d", round)
+	}
+}
