@@ -36,7 +36,10 @@ be trusted; use verify to check a license key.
 // keyList is a flag that may be repeated.
 type keyList []string
 
-func (l *keyList) String() string     { return strings.Join(*l, ", ") }
+// String lists the keys given so far, for flag.Value.
+func (l *keyList) String() string { return strings.Join(*l, ", ") }
+
+// Set adds one -pub key, for flag.Value.
 func (l *keyList) Set(s string) error { *l = append(*l, s); return nil }
 
 // output is what verify and inspect print.
