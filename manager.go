@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -838,8 +839,12 @@ func (m *Manager) Check(feature string) Decision {
 // instant anything changes.
 func (m *Manager) Status() Evaluation {
 	ev := m.snap.Load().eval
+	// The snapshot is shared by every reader: hand out copies.
 	ev.Features = slices.Clone(ev.Features)
 	ev.Events = slices.Clone(ev.Events)
+	ev.Promotions = maps.Clone(ev.Promotions)
+	ev.ExpiredReserves = slices.Clone(ev.ExpiredReserves)
+	ev.RenewalsDue = slices.Clone(ev.RenewalsDue)
 	return ev
 }
 
