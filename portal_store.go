@@ -10,9 +10,11 @@ import (
 // PortalStore keeps a [Portal]'s data: one document per organization and
 // one for the vendor's codes, vouchers, serial numbers, upgrades and
 // license ownership. Each update of a document is atomic and isolated from
-// the other updates of the same document: it sees the latest saved state
-// and saves all of its changes or none. Implementations must be safe for
-// concurrent use.
+// the other updates of the same document, also across processes sharing
+// the store: it sees the latest saved state and saves all of its changes
+// or none. Methods return an error wrapping ErrInvalidInput for an empty
+// ID, and ErrCorrupt rather than damaged data. Implementations must be
+// safe for concurrent use; the package storetest checks one.
 type PortalStore interface {
 	// CreateOrganization saves a new organization. Returns ErrOrgExists
 	// if one with that ID exists.
@@ -97,7 +99,7 @@ func NewMemoryPortalStore() *MemoryPortalStore {
 
 // CreateOrganization saves a copy of o, or returns ErrOrgExists.
 func (s *MemoryPortalStore) CreateOrganization(ctx context.Context, o *Organization) error {
-	if err := ctx.Err(); err != nil {
+	if err := checkStoreArgs(ctx, o.ID, 0); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -122,7 +124,7 @@ func (s *MemoryPortalStore) org(id string) (*memOrg, error) {
 // UpdateOrganization runs fn on a copy of the organization under its lock,
 // and keeps the copy if fn succeeds.
 func (s *MemoryPortalStore) UpdateOrganization(ctx context.Context, id string, fn func(*Organization) error) error {
-	if err := ctx.Err(); err != nil {
+	if err := checkStoreArgs(ctx, id, 0); err != nil {
 		return err
 	}
 	m, err := s.org(id)
@@ -141,7 +143,7 @@ func (s *MemoryPortalStore) UpdateOrganization(ctx context.Context, id string, f
 
 // ViewOrganization runs fn on the organization under its lock.
 func (s *MemoryPortalStore) ViewOrganization(ctx context.Context, id string, fn func(*Organization) error) error {
-	if err := ctx.Err(); err != nil {
+	if err := checkStoreArgs(ctx, id, 0); err != nil {
 		return err
 	}
 	m, err := s.org(id)

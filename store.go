@@ -3,6 +3,7 @@ package license
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -15,11 +16,19 @@ var (
 	// ErrConflict: the stored version is not the one the change was based
 	// on; another writer got there first. Load again and retry.
 	ErrConflict = errors.New("license: conflicting write")
+	// ErrCorrupt: stored data was damaged (a checksum does not match, a
+	// document does not decode). It is reported, never read as empty.
+	ErrCorrupt = errors.New("license: stored data is corrupt")
 )
 
 // Store keeps the state of installations, so that a restarted application
-// picks up where it stopped and sends no event twice. Implementations must
-// be safe for concurrent use.
+// picks up where it stopped and sends no event twice. Writes are
+// conditional on the version read (optimistic concurrency), so two
+// processes sharing a store never overwrite each other's changes. Every
+// method returns ErrCorrupt rather than damaged data, and an error
+// wrapping ErrInvalidInput for an empty ID or a negative version.
+// Implementations must be safe for concurrent use; the package storetest
+// checks one.
 type Store interface {
 	// LoadInstallation returns the state saved under id. Returns
 	// ErrNotFound if there is none.
@@ -28,6 +37,10 @@ type Store interface {
 	// st.Version (0 when nothing is stored yet), and returns the new
 	// version. Returns ErrConflict otherwise, saving nothing.
 	SaveInstallation(ctx context.Context, id string, st InstallationState) (version int64, err error)
+	// DeleteInstallation deletes the state saved under id if the stored
+	// version is version. Returns ErrNotFound if there is none, and
+	// ErrConflict if its version differs.
+	DeleteInstallation(ctx context.Context, id string, version int64) error
 }
 
 // InstallationState is what a [Manager] persists for one installation.
@@ -80,7 +93,7 @@ func NewMemoryStore() *MemoryStore { return &MemoryStore{} }
 // LoadInstallation returns a copy of the state saved under id, or
 // ErrNotFound.
 func (s *MemoryStore) LoadInstallation(ctx context.Context, id string) (InstallationState, error) {
-	if err := ctx.Err(); err != nil {
+	if err := checkStoreArgs(ctx, id, 0); err != nil {
 		return InstallationState{}, err
 	}
 	s.mu.Lock()
@@ -95,7 +108,7 @@ func (s *MemoryStore) LoadInstallation(ctx context.Context, id string) (Installa
 // SaveInstallation saves a copy of st under id if the stored version is
 // st.Version, or returns ErrConflict.
 func (s *MemoryStore) SaveInstallation(ctx context.Context, id string, st InstallationState) (int64, error) {
-	if err := ctx.Err(); err != nil {
+	if err := checkStoreArgs(ctx, id, st.Version); err != nil {
 		return 0, err
 	}
 	s.mu.Lock()
@@ -110,4 +123,38 @@ func (s *MemoryStore) SaveInstallation(ctx context.Context, id string, st Instal
 	st.Version++
 	s.state[id] = st
 	return st.Version, nil
+}
+
+// DeleteInstallation deletes the state saved under id if its version is
+// version.
+func (s *MemoryStore) DeleteInstallation(ctx context.Context, id string, version int64) error {
+	if err := checkStoreArgs(ctx, id, version); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.state[id]
+	switch {
+	case !ok:
+		return ErrNotFound
+	case st.Version != version:
+		return ErrConflict
+	}
+	delete(s.state, id)
+	return nil
+}
+
+// checkStoreArgs checks what every Store method receives: a live context,
+// an ID and a version that is not negative.
+func checkStoreArgs(ctx context.Context, id string, version int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if id == "" {
+		return fmt.Errorf("%w: empty ID", ErrInvalidInput)
+	}
+	if version < 0 {
+		return fmt.Errorf("%w: negative version %d", ErrInvalidInput, version)
+	}
+	return nil
 }

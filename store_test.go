@@ -1,0 +1,17 @@
+package license_test
+
+import (
+	"testing"
+
+	"github.com/licensekit/license"
+	"github.com/licensekit/license/storetest"
+)
+
+// The in-memory stores pass the conformance suite every store runs.
+func TestMemoryStore_Conformance(t *testing.T) {
+	storetest.Installations(t, func(*testing.T) license.Store { return license.NewMemoryStore() })
+}
+
+func TestMemoryPortalStore_Conformance(t *testing.T) {
+	storetest.Portal(t, func(*testing.T) license.PortalStore { return license.NewMemoryPortalStore() })
+}

@@ -1,0 +1,526 @@
+// Package storetest checks that a store keeps licensekit's invariants, in
+// the manner of testing/slogtest: every implementation of license.Store
+// and license.PortalStore runs the same suite.
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Installations(t, func(t *testing.T) license.Store { return mustOpen(t) })
+//		storetest.Portal(t, func(t *testing.T) license.PortalStore { return mustOpen(t) })
+//	}
+//
+// newStore is called once per subtest and must return a new, empty store.
+// The suite covers creating, reading, updating and deleting; conflicting
+// writes; isolation between installations and between organizations;
+// concurrent writers (no update lost, no version given twice); the order
+// of an organization's history; large values; and bad input.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/licensekit/license"
+)
+
+// equate compares documents after a trip through a store: empty and nil
+// collections are the same, and instants compare as instants.
+var equate = cmp.Options{
+	cmpopts.EquateEmpty(),
+	cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) }),
+}
+
+// Installations runs the conformance suite for license.Store.
+func Installations(t *testing.T, newStore func(t *testing.T) license.Store) {
+	t.Helper()
+	ctx := context.Background()
+	t.Run("CreateReadUpdate", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := s.LoadInstallation(ctx, "app-1"); !errors.Is(err, license.ErrNotFound) {
+			t.Fatalf("Load of nothing = %v, want ErrNotFound", err)
+		}
+		st := sampleInstallation(3)
+		v, err := s.SaveInstallation(ctx, "app-1", st)
+		if err != nil || v != 1 {
+			t.Fatalf("first Save = %d, %v; want version 1", v, err)
+		}
+		got, err := s.LoadInstallation(ctx, "app-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Version = 1
+		if diff := cmp.Diff(st, got, equate); diff != "" {
+			t.Fatalf("Load after Save (-saved +loaded):\n%s", diff)
+		}
+		got.History.Usage = 42
+		if v, err = s.SaveInstallation(ctx, "app-1", got); err != nil || v != 2 {
+			t.Fatalf("second Save = %d, %v; want version 2", v, err)
+		}
+		again, err := s.LoadInstallation(ctx, "app-1")
+		if err != nil || again.Version != 2 || again.History.Usage != 42 {
+			t.Fatalf("Load after update = version %d usage %d, %v", again.Version, again.History.Usage, err)
+		}
+	})
+	t.Run("Conflict", func(t *testing.T) {
+		s := newStore(t)
+		st := sampleInstallation(1)
+		mustSave(t, s, "app-1", st)
+		if _, err := s.SaveInstallation(ctx, "app-1", st); !errors.Is(err, license.ErrConflict) {
+			t.Fatalf("second create = %v, want ErrConflict", err)
+		}
+		cur, _ := s.LoadInstallation(ctx, "app-1")
+		mustSave(t, s, "app-1", cur)
+		stale := cur
+		stale.History.Usage = 99
+		if _, err := s.SaveInstallation(ctx, "app-1", stale); !errors.Is(err, license.ErrConflict) {
+			t.Fatalf("stale Save = %v, want ErrConflict", err)
+		}
+		got, _ := s.LoadInstallation(ctx, "app-1")
+		if got.Version != 2 || got.History.Usage == 99 {
+			t.Fatalf("a refused Save changed the state: version %d usage %d", got.Version, got.History.Usage)
+		}
+	})
+	t.Run("Delete", func(t *testing.T) {
+		s := newStore(t)
+		mustSave(t, s, "app-1", sampleInstallation(1))
+		if err := s.DeleteInstallation(ctx, "app-1", 7); !errors.Is(err, license.ErrConflict) {
+			t.Fatalf("Delete with a wrong version = %v, want ErrConflict", err)
+		}
+		if err := s.DeleteInstallation(ctx, "app-1", 1); err != nil {
+			t.Fatalf("Delete = %v", err)
+		}
+		if _, err := s.LoadInstallation(ctx, "app-1"); !errors.Is(err, license.ErrNotFound) {
+			t.Fatalf("Load after Delete = %v, want ErrNotFound", err)
+		}
+		if err := s.DeleteInstallation(ctx, "app-1", 1); !errors.Is(err, license.ErrNotFound) {
+			t.Fatalf("second Delete = %v, want ErrNotFound", err)
+		}
+		if v, err := s.SaveInstallation(ctx, "app-1", sampleInstallation(1)); err != nil || v != 1 {
+			t.Fatalf("create after Delete = %d, %v; want version 1", v, err)
+		}
+	})
+	t.Run("Isolation", func(t *testing.T) {
+		s := newStore(t)
+		a, b := sampleInstallation(1), sampleInstallation(2)
+		b.History.Usage = 7
+		mustSave(t, s, "app-a", a)
+		mustSave(t, s, "app-b", b)
+		ga, _ := s.LoadInstallation(ctx, "app-a")
+		gb, _ := s.LoadInstallation(ctx, "app-b")
+		if len(ga.Keys) != 1 || len(gb.Keys) != 2 || gb.History.Usage != 7 || ga.History.Usage == 7 {
+			t.Fatalf("installations mixed: a has %d keys, b %d keys usage %d", len(ga.Keys), len(gb.Keys), gb.History.Usage)
+		}
+		if err := s.DeleteInstallation(ctx, "app-a", 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.LoadInstallation(ctx, "app-b"); err != nil {
+			t.Fatalf("deleting one installation touched another: %v", err)
+		}
+	})
+	t.Run("ConcurrentWriters", func(t *testing.T) {
+		s := newStore(t)
+		st := sampleInstallation(0)
+		st.History.Usage = 0
+		mustSave(t, s, "app-1", st)
+		// Each writer retries on conflict: no increment may be lost.
+		const writers, each = 8, 25
+		var wg sync.WaitGroup
+		for range writers {
+			wg.Go(func() {
+				for range each {
+					for {
+						st, err := s.LoadInstallation(ctx, "app-1")
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						st.History.Usage++
+						if _, err = s.SaveInstallation(ctx, "app-1", st); err == nil {
+							break
+						} else if !errors.Is(err, license.ErrConflict) {
+							t.Error(err)
+							return
+						}
+					}
+				}
+			})
+		}
+		wg.Wait()
+		got, _ := s.LoadInstallation(ctx, "app-1")
+		if got.History.Usage != writers*each || got.Version != writers*each+1 {
+			t.Fatalf("usage %d, version %d; want %d and %d: an update was lost", got.History.Usage, got.Version, writers*each, writers*each+1)
+		}
+		// Writers racing from one version: exactly one wins.
+		var wins sync.WaitGroup
+		won := make(chan struct{}, 16)
+		for range 16 {
+			wins.Go(func() {
+				if _, err := s.SaveInstallation(ctx, "app-1", got); err == nil {
+					won <- struct{}{}
+				} else if !errors.Is(err, license.ErrConflict) {
+					t.Error(err)
+				}
+			})
+		}
+		wins.Wait()
+		if len(won) != 1 {
+			t.Fatalf("%d writers saved from the same version, want 1", len(won))
+		}
+	})
+	t.Run("LargeValues", func(t *testing.T) {
+		s := newStore(t)
+		st := sampleInstallation(2000)
+		for i := range 20000 {
+			st.Sent = append(st.Sent, fmt.Sprintf("expiry-notice/SN-%05d/2027-01-01T00:00:00Z", i))
+		}
+		mustSave(t, s, "big", st)
+		got, err := s.LoadInstallation(ctx, "big")
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Version = 1
+		if diff := cmp.Diff(st, got, equate); diff != "" {
+			t.Fatalf("large state changed on the way (-saved +loaded):\n%.2000s", diff)
+		}
+	})
+	t.Run("BadInput", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := s.LoadInstallation(ctx, ""); !errors.Is(err, license.ErrInvalidInput) {
+			t.Errorf("Load of an empty ID = %v, want ErrInvalidInput", err)
+		}
+		if _, err := s.SaveInstallation(ctx, "", sampleInstallation(0)); !errors.Is(err, license.ErrInvalidInput) {
+			t.Errorf("Save under an empty ID = %v, want ErrInvalidInput", err)
+		}
+		neg := sampleInstallation(0)
+		neg.Version = -1
+		if _, err := s.SaveInstallation(ctx, "app-1", neg); !errors.Is(err, license.ErrInvalidInput) {
+			t.Errorf("Save of a negative version = %v, want ErrInvalidInput", err)
+		}
+		if err := s.DeleteInstallation(ctx, "app-1", -1); !errors.Is(err, license.ErrInvalidInput) {
+			t.Errorf("Delete of a negative version = %v, want ErrInvalidInput", err)
+		}
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := s.SaveInstallation(cancelled, "app-1", sampleInstallation(0)); err == nil {
+			t.Errorf("Save with a cancelled context succeeded")
+		}
+		if _, err := s.LoadInstallation(ctx, "app-1"); !errors.Is(err, license.ErrNotFound) {
+			t.Errorf("bad input stored something: %v", err)
+		}
+		// IDs are opaque text: unusual ones are stored as given.
+		for _, id := range []string{"../../etc/passwd", "a/b", strings.Repeat("é", 120), "café ☕"} {
+			if _, err := s.SaveInstallation(ctx, id, sampleInstallation(0)); err != nil {
+				t.Errorf("Save under %q = %v", id, err)
+			}
+			if _, err := s.LoadInstallation(ctx, id); err != nil {
+				t.Errorf("Load of %q = %v", id, err)
+			}
+		}
+	})
+}
+
+func mustSave(t *testing.T, s license.Store, id string, st license.InstallationState) {
+	t.Helper()
+	if _, err := s.SaveInstallation(context.Background(), id, st); err != nil {
+		t.Fatalf("Save(%s): %v", id, err)
+	}
+}
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// sampleInstallation returns a state with n keys and every field set.
+func sampleInstallation(n int) license.InstallationState {
+	st := license.InstallationState{
+		Created: t0,
+		History: license.History{TrialStarted: t0, LatestSeen: t0.Add(time.Hour + time.Nanosecond), FirstActivated: t0, Usage: 3},
+		Trials:  1,
+		Sent:    []string{"trial-started/2026-01-01T00:00:00Z"},
+		Outbox:  []license.Event{{ID: "e1", Kind: license.EventActivated, At: t0, License: "SN-1", Detail: "d"}},
+		Renewed: []string{"SN-0"},
+	}
+	for i := range n {
+		st.Keys = append(st.Keys, license.KeyRecord{
+			Key: fmt.Sprintf("LK1.acme+00000000.%08d.sig", i), Added: t0, Activated: t0.Add(time.Duration(i)),
+			Reserve: i%2 == 1, RenewalOf: "SN-x", Code: "CODE",
+		})
+	}
+	return st
+}
+
+// Portal runs the conformance suite for license.PortalStore.
+func Portal(t *testing.T, newStore func(t *testing.T) license.PortalStore) {
+	t.Helper()
+	ctx := context.Background()
+	t.Run("CreateReadUpdate", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.ViewOrganization(ctx, "acme", func(*license.Organization) error { return nil }); !errors.Is(err, license.ErrNotFound) {
+			t.Fatalf("View of nothing = %v, want ErrNotFound", err)
+		}
+		o := sampleOrganization("acme", 3)
+		if err := s.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateOrganization(ctx, sampleOrganization("acme", 0)); !errors.Is(err, license.ErrOrgExists) {
+			t.Fatalf("second Create = %v, want ErrOrgExists", err)
+		}
+		mustEqualOrg(t, s, o)
+		err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+			o.Wallet["acme-backup"] += 5
+			o.Name = "Acme Renamed"
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Wallet["acme-backup"] += 5
+		o.Name = "Acme Renamed"
+		mustEqualOrg(t, s, o)
+		if err := s.UpdateOrganization(ctx, "nope", func(*license.Organization) error { return nil }); !errors.Is(err, license.ErrNotFound) {
+			t.Fatalf("Update of nothing = %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("FailedUpdateChangesNothing", func(t *testing.T) {
+		s := newStore(t)
+		o := sampleOrganization("acme", 2)
+		if err := s.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		refused := errors.New("refused")
+		err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+			o.Wallet["acme-backup"] = -100
+			delete(o.Devices, "pc-0")
+			o.History = append(o.History, license.HistoryEntry{Seq: 99, Action: "nothing"})
+			return refused
+		})
+		if !errors.Is(err, refused) {
+			t.Fatalf("Update = %v, want fn's error", err)
+		}
+		mustEqualOrg(t, s, o)
+		err = s.UpdateVendor(ctx, func(v *license.Vendor) error {
+			v.Seq = 1000
+			v.Owners["SN-1"] = "acme"
+			return refused
+		})
+		if !errors.Is(err, refused) {
+			t.Fatalf("UpdateVendor = %v, want fn's error", err)
+		}
+		_ = s.ViewVendor(ctx, func(v *license.Vendor) error {
+			if v.Seq != 0 || len(v.Owners) != 0 {
+				t.Errorf("a refused vendor update changed the vendor: seq %d, owners %v", v.Seq, v.Owners)
+			}
+			return nil
+		})
+	})
+	t.Run("OrganizationIsolation", func(t *testing.T) {
+		s := newStore(t)
+		for _, id := range []string{"acme", "globex"} {
+			if err := s.CreateOrganization(ctx, sampleOrganization(id, 1)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+			o.Wallet["acme-backup"] = 77
+			o.Devices["secret-pc"] = license.Device{Fingerprint: "secret-pc"}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = s.ViewOrganization(ctx, "globex", func(o *license.Organization) error {
+			if o.ID != "globex" || o.Wallet["acme-backup"] == 77 {
+				t.Errorf("globex sees acme's wallet")
+			}
+			if _, ok := o.Devices["secret-pc"]; ok {
+				t.Errorf("globex sees acme's device")
+			}
+			return nil
+		})
+	})
+	t.Run("ConcurrentWriters", func(t *testing.T) {
+		s := newStore(t)
+		o := sampleOrganization("acme", 0)
+		o.Wallet = map[string]int{}
+		if err := s.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		const writers, each = 8, 25
+		var wg sync.WaitGroup
+		for range writers {
+			wg.Go(func() {
+				for range each {
+					if err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+						o.Wallet["acme-backup"]++
+						return nil
+					}); err != nil {
+						t.Error(err)
+					}
+					if err := s.UpdateVendor(ctx, func(v *license.Vendor) error {
+						v.Seq++
+						return nil
+					}); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		_ = s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+			if o.Wallet["acme-backup"] != writers*each {
+				t.Errorf("wallet %d, want %d: an update was lost", o.Wallet["acme-backup"], writers*each)
+			}
+			return nil
+		})
+		_ = s.ViewVendor(ctx, func(v *license.Vendor) error {
+			if v.Seq != writers*each {
+				t.Errorf("vendor seq %d, want %d: an update was lost", v.Seq, writers*each)
+			}
+			return nil
+		})
+	})
+	t.Run("HistoryOrder", func(t *testing.T) {
+		s := newStore(t)
+		o := sampleOrganization("acme", 0)
+		o.History = nil
+		if err := s.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		const updates, perUpdate = 50, 40
+		for i := range updates {
+			err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+				for range perUpdate {
+					n := int64(len(o.History)) + 1
+					o.History = append(o.History, license.HistoryEntry{
+						Seq: n, At: t0.Add(time.Duration(n) * time.Second), Actor: "alice", Org: "acme",
+						Action: "seat.assign", Subject: fmt.Sprintf("pc-%d", i),
+					})
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		_ = s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+			if len(o.History) != updates*perUpdate {
+				t.Fatalf("history holds %d entries, want %d", len(o.History), updates*perUpdate)
+			}
+			for i, e := range o.History {
+				if e.Seq != int64(i)+1 || !e.At.Equal(t0.Add(time.Duration(i+1)*time.Second)) {
+					t.Fatalf("history[%d] = seq %d at %s: out of order", i, e.Seq, e.At)
+				}
+			}
+			return nil
+		})
+	})
+	t.Run("LargeValues", func(t *testing.T) {
+		s := newStore(t)
+		o := sampleOrganization("big", 20000)
+		if err := s.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		mustEqualOrg(t, s, o)
+	})
+	t.Run("Vendor", func(t *testing.T) {
+		s := newStore(t)
+		// A new store's vendor document is empty but writable.
+		err := s.UpdateVendor(ctx, func(v *license.Vendor) error {
+			v.Seq = 3
+			v.Owners["SN-1"] = "acme"
+			v.Codes["C"] = license.ActivationCode{Code: "C", Limit: 1, Issued: t0,
+				Redemptions: map[string]license.Redemption{"pc-1": {Org: "acme", License: "SN-1", Key: "k", At: t0}}}
+			v.Vouchers["V"] = license.Voucher{ID: "V", Issued: t0}
+			v.Serials["S"] = license.Serial{Serial: "S", Issued: t0}
+			v.Upgrades["U"] = license.UpgradeNotice{ID: "U", Org: "acme", Products: []string{"p"}, MaxQuantity: 2, Issued: t0}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = s.ViewVendor(ctx, func(v *license.Vendor) error {
+			if v.Seq != 3 || v.Owners["SN-1"] != "acme" || v.Codes["C"].Redemptions["pc-1"].Key != "k" ||
+				v.Upgrades["U"].MaxQuantity != 2 || v.Vouchers["V"].ID != "V" || v.Serials["S"].Serial != "S" {
+				t.Errorf("vendor document changed on the way: %+v", v)
+			}
+			return nil
+		})
+	})
+	t.Run("BadInput", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.CreateOrganization(ctx, sampleOrganization("", 0)); !errors.Is(err, license.ErrInvalidInput) {
+			t.Errorf("Create with an empty ID = %v, want ErrInvalidInput", err)
+		}
+		if err := s.UpdateOrganization(ctx, "", func(*license.Organization) error { return nil }); !errors.Is(err, license.ErrInvalidInput) {
+			t.Errorf("Update of an empty ID = %v, want ErrInvalidInput", err)
+		}
+		if err := s.ViewOrganization(ctx, "", func(*license.Organization) error { return nil }); !errors.Is(err, license.ErrInvalidInput) {
+			t.Errorf("View of an empty ID = %v, want ErrInvalidInput", err)
+		}
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := s.CreateOrganization(cancelled, sampleOrganization("acme", 0)); err == nil {
+			t.Errorf("Create with a cancelled context succeeded")
+		}
+		if err := s.ViewOrganization(ctx, "acme", func(*license.Organization) error { return nil }); !errors.Is(err, license.ErrNotFound) {
+			t.Errorf("bad input stored something: %v", err)
+		}
+		for _, id := range []string{"../../etc/passwd", "a/b", strings.Repeat("é", 120)} {
+			if err := s.CreateOrganization(ctx, sampleOrganization(id, 0)); err != nil {
+				t.Errorf("Create %q = %v", id, err)
+			}
+			if err := s.ViewOrganization(ctx, id, func(o *license.Organization) error {
+				if o.ID != id {
+					t.Errorf("View %q gave %q", id, o.ID)
+				}
+				return nil
+			}); err != nil {
+				t.Errorf("View %q = %v", id, err)
+			}
+		}
+	})
+}
+
+// sampleOrganization returns an organization with n devices and every
+// kind of record.
+func sampleOrganization(id string, n int) *license.Organization {
+	l := &license.License{ID: "SN-1", Product: "acme-backup", Scheme: license.SchemePerDevice, Quantity: 10,
+		Features: []string{"backup"}, IssuedAt: t0, Expiry: t0.Add(365 * 24 * time.Hour)}
+	o := &license.Organization{
+		ID: id, Name: id + " Inc.", Created: t0,
+		Keys: map[string]license.OrgKey{"SN-1": {Key: "LK1.k", License: l, Added: t0, AddedBy: "alice",
+			AutoDistribute: true, Group: "site", Shared: []string{"bob"}, Custom: map[string]string{"po": "42"}}},
+		Devices:       map[string]license.Device{},
+		Seats:         map[string]license.Seat{"SN-1|device|pc-0": {License: "SN-1", Device: "pc-0", Units: 1, Assigned: t0}},
+		Groups:        map[string]license.Group{"site": {ID: "site", Name: "Site", Licenses: []string{"SN-1"}, Devices: []string{"pc-0"}, Placed: map[string]string{"pc-0": "SN-1"}}},
+		Wallet:        map[string]int{"acme-backup": 3},
+		Subscriptions: map[string]license.Subscription{"acme-backup": {ID: "acme-backup", Product: "acme-backup", Devices: 5, Paid: 5, Activated: t0, Due: t0.Add(365 * 24 * time.Hour)}},
+		Delegations:   map[string]license.Delegation{"reseller": {Partner: "reseller", Since: t0}},
+		Levels:        map[string]string{"SN-1": "info"},
+		History:       []license.HistoryEntry{{Seq: 1, At: t0, Actor: "vendor", Action: "organization.create", Subject: id}},
+	}
+	for i := range n {
+		fp := fmt.Sprintf("pc-%d", i)
+		o.Devices[fp] = license.Device{Fingerprint: fp, Name: "PC " + fp, OS: license.TypeWorkstation, CPUs: 1, Cores: 4,
+			Apps: []string{"acme-backup"}, Registered: t0}
+	}
+	return o
+}
+
+// mustEqualOrg checks that the store holds want.
+func mustEqualOrg(t *testing.T, s license.PortalStore, want *license.Organization) {
+	t.Helper()
+	err := s.ViewOrganization(context.Background(), want.ID, func(got *license.Organization) error {
+		if diff := cmp.Diff(want, got, equate, cmpopts.IgnoreUnexported(license.Organization{})); diff != "" {
+			t.Errorf("organization %s (-want +stored):\n%.3000s", want.ID, diff)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("View(%s): %v", want.ID, err)
+	}
+}
