@@ -154,6 +154,9 @@ func (s *OrgScope) ID() string { return s.org }
 // fn returns the events to deliver once the change is saved. On error
 // nothing changes.
 func (s *OrgScope) update(ctx context.Context, fn func(o *Organization, now time.Time) ([]Event, error)) error {
+	if s.org == "" {
+		return ErrNoAccess // no organization has an empty ID
+	}
 	var events []Event
 	now := s.p.now()
 	err := s.p.store.UpdateOrganization(ctx, s.org, func(o *Organization) error {
@@ -177,6 +180,9 @@ func (s *OrgScope) update(ctx context.Context, fn func(o *Organization, now time
 // view runs fn on a read-only snapshot of the organization, after checking
 // access.
 func (s *OrgScope) view(ctx context.Context, fn func(o *Organization) error) error {
+	if s.org == "" {
+		return ErrNoAccess // no organization has an empty ID
+	}
 	err := s.p.store.ViewOrganization(ctx, s.org, func(o *Organization) error {
 		if !o.reaches(s.actor) {
 			return ErrNoAccess
