@@ -22,6 +22,8 @@ type PortalStore interface {
 	// UpdateOrganization runs fn on the organization with that ID and
 	// saves what it leaves, unless fn returns an error, which is
 	// returned. Returns ErrNotFound if there is no such organization.
+	// fn must not change the organization's ID, nor call the store for
+	// the same organization, which it holds.
 	UpdateOrganization(ctx context.Context, id string, fn func(*Organization) error) error
 	// ViewOrganization runs fn on the organization with that ID; fn must
 	// not change it. Returns ErrNotFound if there is none.
