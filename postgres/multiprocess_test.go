@@ -1,0 +1,319 @@
+package postgres_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/licensekit/license"
+	"github.com/licensekit/license/postgres"
+)
+
+// The environment of a helper process: what it does, and where.
+const (
+	roleEnv   = "LICENSEKIT_TEST_ROLE" // "portal-client" for TestMultiProcess
+	schemaEnv = "LICENSEKIT_TEST_SCHEMA"
+	childEnv  = "LICENSEKIT_TEST_CHILD" // the child's number, 0 to 3
+	codeEnv   = "LICENSEKIT_TEST_CODE"  // the activation code to redeem
+)
+
+// What TestMultiProcess shares between its processes.
+const (
+	processes      = 4
+	seatLicense    = "SEATS-100" // a per-device license of seatQuantity seats
+	seatQuantity   = 100
+	devicesEach    = 50 // devices each process tries to seat
+	walletProduct  = "acme-cloud"
+	walletLicenses = 100 // licenses in the wallet
+	consumesEach   = 40  // single licenses each process tries to consume
+)
+
+// vendorKey returns the portal's signing key, the same in every process:
+// its secret is derived from a fixed seed.
+func vendorKey(tb testing.TB) *license.SigningKey {
+	tb.Helper()
+	seed := sha256.Sum256([]byte("licensekit postgres multi-process test"))
+	k, err := license.GenerateSigningKey("vendor", bytes.NewReader(seed[:]))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return k
+}
+
+// childResult is what a helper process reports: how many of its attempts
+// succeeded, and why the others were refused, by error.
+type childResult struct {
+	Redeemed   int            `json:"redeemed"`
+	Seats      int            `json:"seats"`
+	Consumed   int            `json:"consumed"`
+	Refusals   map[string]int `json:"refusals"`
+	Unexpected []string       `json:"unexpected"`
+}
+
+// TestMultiProcess runs four processes of this test binary against one
+// schema, at the same time. Each tries to redeem the one single-use
+// activation code, to seat 50 devices on one 100-seat license, and to
+// consume 40 licenses, one at a time, from a wallet of 100. The totals,
+// as the database holds them afterwards, must be exact: one redemption,
+// 100 seats, 100 licenses consumed and an empty wallet.
+func TestMultiProcess(t *testing.T) {
+	dsn := DSN(t)
+	if testing.Short() {
+		t.Skip("starts 4 processes; skipped in -short mode")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	schema := NewSchema(t)
+	store := MustOpenSchema(t, schema)
+	p, err := license.NewPortal(license.PortalConfig{Signer: vendorKey(t), Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The vendor's and the organization's data, set up before the
+	// processes start.
+	if err := p.CreateOrganization(ctx, "acme", "Acme Inc."); err != nil {
+		t.Fatal(err)
+	}
+	admin := p.Org(license.Actor{ID: "admin@acme.example", Org: "acme"}, "acme")
+	codes, err := p.IssueActivationCodes(ctx, license.License{ID: "ACT", Product: "acme-backup",
+		Scheme: license.SchemePerDevice, Quantity: 1, Term: 365 * license.Day}, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	sign := func(l license.License) string {
+		l.IssuedAt, l.Expiry, l.Features = now.Add(-time.Minute), now.AddDate(1, 0, 0), []string{"backup"}
+		key, err := vendorKey(t).Sign(&l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return key
+	}
+	if _, err := admin.AddKey(ctx, sign(license.License{ID: seatLicense, Product: "acme-backup",
+		Scheme: license.SchemePerDevice, Quantity: seatQuantity}), license.KeyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// Activating with an empty wallet leaves the term unpaid, with a
+	// month of grace: the wallet's licenses are then consumed one by one.
+	if _, err := admin.Activate(ctx, walletProduct, 1000); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Redeem(ctx, sign(license.License{ID: "WALLET-100", Product: walletProduct,
+		Scheme: license.SchemePerDevice, Quantity: walletLicenses}), 0); err != nil {
+		t.Fatal(err)
+	}
+
+	// Start the processes; each opens the store and says so, then waits
+	// for its standard input to close, so that they all start together.
+	type child struct {
+		cmd    *exec.Cmd
+		stdin  io.WriteCloser
+		out    *bufio.Scanner
+		stderr bytes.Buffer
+	}
+	var children []*child
+	for i := range processes {
+		c := &child{cmd: exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")}
+		c.cmd.Env = append(os.Environ(), roleEnv+"=portal-client", schemaEnv+"="+schema,
+			childEnv+"="+strconv.Itoa(i), codeEnv+"="+codes[0], dsnEnv+"="+dsn)
+		c.cmd.Stderr = &c.stderr
+		if c.stdin, err = c.cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
+		stdout, err := c.cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.out = bufio.NewScanner(stdout)
+		c.out.Buffer(nil, 1<<20)
+		if err := c.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		children = append(children, c)
+	}
+	defer func() {
+		for _, c := range children {
+			_ = c.cmd.Process.Kill()
+			_ = c.cmd.Wait()
+		}
+	}()
+	line := func(c *child, prefix string) string {
+		for c.out.Scan() {
+			if s, ok := strings.CutPrefix(c.out.Text(), prefix); ok {
+				return s
+			}
+		}
+		_ = c.cmd.Wait()
+		t.Fatalf("a process ended before it said %q: %v\nstderr:\n%s", prefix, c.out.Err(), c.stderr.String())
+		return ""
+	}
+	for _, c := range children {
+		line(c, "READY")
+	}
+	start := time.Now()
+	for _, c := range children {
+		_ = c.stdin.Close()
+	}
+	var total childResult
+	total.Refusals = map[string]int{}
+	for i, c := range children {
+		var r childResult
+		if err := json.Unmarshal([]byte(line(c, "RESULT ")), &r); err != nil {
+			t.Fatalf("process %d: %v", i, err)
+		}
+		if err := c.cmd.Wait(); err != nil {
+			t.Errorf("process %d: %v\nstderr:\n%s", i, err, c.stderr.String())
+		}
+		t.Logf("process %d: redeemed %d, %d seats, consumed %d, refused %v", i, r.Redeemed, r.Seats, r.Consumed, r.Refusals)
+		for _, u := range r.Unexpected {
+			t.Errorf("process %d: unexpected error: %s", i, u)
+		}
+		total.Redeemed += r.Redeemed
+		total.Seats += r.Seats
+		total.Consumed += r.Consumed
+		for k, n := range r.Refusals {
+			total.Refusals[k] += n
+		}
+	}
+	elapsed := time.Since(start)
+	ops := processes * (1 + 2*devicesEach + consumesEach)
+	t.Logf("%d processes: %d operations (redeem, register and seat devices, consume) in %v: %.0f operations/s",
+		processes, ops, elapsed.Round(time.Millisecond), float64(ops)/elapsed.Seconds())
+
+	// What the processes report.
+	wantRefusals := map[string]int{
+		"code-used":            processes - 1,
+		"restriction-exceeded": processes*devicesEach - seatQuantity,
+		"wallet-short":         processes*consumesEach - walletLicenses,
+	}
+	if total.Redeemed != 1 || total.Seats != seatQuantity || total.Consumed != walletLicenses {
+		t.Errorf("processes report %d redemptions, %d seats, %d licenses consumed; want 1, %d, %d",
+			total.Redeemed, total.Seats, total.Consumed, seatQuantity, walletLicenses)
+	}
+	for k, n := range wantRefusals {
+		if total.Refusals[k] != n {
+			t.Errorf("%d refusals %s, want %d (all: %v)", total.Refusals[k], k, n, total.Refusals)
+		}
+	}
+
+	// What the database holds.
+	err = store.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+		seats, devices := 0, len(o.Devices)
+		for _, st := range o.Seats {
+			if st.License == seatLicense {
+				seats++
+			}
+		}
+		actions := map[string]int{}
+		for _, e := range o.History {
+			actions[e.Action]++
+		}
+		t.Logf("database: %d devices, %d seats of %s, wallet %d, subscription paid %d, history %v",
+			devices, seats, seatLicense, o.Wallet[walletProduct], o.Subscriptions[walletProduct].Paid, actions)
+		if seats != seatQuantity || actions["seat.assign"] != seatQuantity {
+			t.Errorf("%d seats of %s, %d assignments in the history; want %d", seats, seatLicense, actions["seat.assign"], seatQuantity)
+		}
+		if devices != processes*devicesEach {
+			t.Errorf("%d devices, want %d: a registration was lost", devices, processes*devicesEach)
+		}
+		if w := o.Wallet[walletProduct]; w != 0 {
+			t.Errorf("wallet holds %d, want 0", w)
+		}
+		if paid := o.Subscriptions[walletProduct].Paid; paid != walletLicenses || actions["wallet.consume"] != walletLicenses {
+			t.Errorf("subscription paid %d, %d consumptions in the history; want %d", paid, actions["wallet.consume"], walletLicenses)
+		}
+		if actions["code.redeem"] != 1 {
+			t.Errorf("%d redemptions in the history, want 1", actions["code.redeem"])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = store.ViewVendor(ctx, func(v *license.Vendor) error {
+		if n := len(v.Codes[codes[0]].Redemptions); n != 1 {
+			t.Errorf("the code has %d redemptions, want 1", n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHelperProcess is a process of TestMultiProcess; it does nothing
+// when run otherwise.
+func TestHelperProcess(t *testing.T) {
+	if os.Getenv(roleEnv) != "portal-client" {
+		t.Skip("a helper process of TestMultiProcess")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	store, err := postgres.Open(ctx, os.Getenv(dsnEnv), postgres.WithSchema(os.Getenv(schemaEnv)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	p, err := license.NewPortal(license.PortalConfig{Signer: vendorKey(t), Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := os.Getenv(childEnv)
+	acme := p.Org(license.Actor{ID: "process-" + child + "@acme.example", Org: "acme"}, "acme")
+
+	fmt.Println("READY")
+	_, _ = io.Copy(io.Discard, os.Stdin) // until the parent closes it: go
+
+	r := childResult{Refusals: map[string]int{}}
+	refused := func(what string, err error, expected error, name string) {
+		if errors.Is(err, expected) {
+			r.Refusals[name]++
+			return
+		}
+		r.Unexpected = append(r.Unexpected, what+": "+err.Error())
+	}
+	if _, _, err := acme.RedeemCode(ctx, os.Getenv(codeEnv), "process-"+child+"-pc"); err == nil {
+		r.Redeemed++
+	} else {
+		refused("redeem", err, license.ErrCodeUsed, "code-used")
+	}
+	for j := range devicesEach {
+		fp := fmt.Sprintf("process-%s-device-%02d", child, j)
+		if _, err := acme.RegisterDevice(ctx, license.Device{Fingerprint: fp, OS: license.TypeWorkstation}); err != nil {
+			r.Unexpected = append(r.Unexpected, "register "+fp+": "+err.Error())
+			continue
+		}
+		if _, err := acme.AssignSeat(ctx, seatLicense, fp); err == nil {
+			r.Seats++
+		} else {
+			refused("seat "+fp, err, license.ErrRestrictionExceeded, "restriction-exceeded")
+		}
+		if j < consumesEach {
+			if _, err := acme.Consume(ctx, walletProduct, 1); err == nil {
+				r.Consumed++
+			} else {
+				refused("consume", err, license.ErrWalletShort, "wallet-short")
+			}
+		}
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println("RESULT " + string(b))
+	if len(r.Unexpected) > 0 {
+		t.Fail()
+	}
+}

@@ -1,0 +1,632 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/licensekit/license"
+	"github.com/licensekit/license/postgres"
+	"github.com/licensekit/license/storetest"
+)
+
+// dsnEnv names the database the tests use. They skip without it.
+const dsnEnv = "LICENSEKIT_POSTGRES_DSN"
+
+// DSN returns the test database's DSN, or skips the test.
+func DSN(tb testing.TB) string {
+	tb.Helper()
+	dsn := os.Getenv(dsnEnv)
+	if dsn == "" {
+		tb.Skip("set " + dsnEnv + "=postgres://user:password@127.0.0.1:5432/db?sslmode=disable to run the PostgreSQL tests; .ci/run does")
+	}
+	return dsn
+}
+
+// NewSchema returns the name of a schema that does not exist yet, and
+// drops it, with everything in it, when the test ends.
+func NewSchema(tb testing.TB) string {
+	tb.Helper()
+	dsn := DSN(tb)
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	schema := "lktest_" + hex.EncodeToString(b)
+	tb.Cleanup(func() {
+		if _, err := Exec(tb, dsn, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			tb.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	return schema
+}
+
+// MustOpen opens a store in a new, empty schema, closed and dropped when
+// the test ends.
+func MustOpen(tb testing.TB) *postgres.Store {
+	tb.Helper()
+	return MustOpenSchema(tb, NewSchema(tb))
+}
+
+// MustOpenSchema opens a store in schema, closed when the test ends.
+func MustOpenSchema(tb testing.TB, schema string, opts ...postgres.Option) *postgres.Store {
+	tb.Helper()
+	s, err := postgres.Open(context.Background(), DSN(tb), append([]postgres.Option{postgres.WithSchema(schema)}, opts...)...)
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Exec runs sql with args on a connection of its own, and returns the
+// number of rows it changed.
+func Exec(tb testing.TB, dsn, sql string, args ...any) (int64, error) {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	tag, err := conn.Exec(ctx, sql, args...)
+	return tag.RowsAffected(), err
+}
+
+// QueryInt64s runs sql with args and returns the first column of its rows.
+func QueryInt64s(tb testing.TB, sql string, args ...any) []int64 {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, DSN(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, sql, args...)
+	if err != nil {
+		tb.Fatalf("%s: %v", sql, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		tb.Fatalf("%s: %v", sql, err)
+	}
+	return out
+}
+
+// table returns schema.name, quoted.
+func table(schema, name string) string { return pgx.Identifier{schema, name}.Sanitize() }
+
+func TestConformance(t *testing.T) {
+	DSN(t)
+	t.Run("Installations", func(t *testing.T) {
+		storetest.Installations(t, func(t *testing.T) license.Store { return MustOpen(t) })
+	})
+	t.Run("Portal", func(t *testing.T) {
+		storetest.Portal(t, func(t *testing.T) license.PortalStore { return MustOpen(t) })
+	})
+	t.Run("PortalNoCache", func(t *testing.T) {
+		storetest.Portal(t, func(t *testing.T) license.PortalStore {
+			return MustOpenSchema(t, NewSchema(t), postgres.WithCacheSize(0))
+		})
+	})
+}
+
+func TestOpen(t *testing.T) {
+	ctx := context.Background()
+	dsn := DSN(t)
+	t.Run("ErrSchemaName", func(t *testing.T) {
+		for _, name := range []string{strings.Repeat("s", 64), "a\x00b", "\xff"} {
+			if _, err := postgres.Open(ctx, dsn, postgres.WithSchema(name)); !errors.Is(err, license.ErrInvalidInput) {
+				t.Errorf("Open(WithSchema(%q)) = %v, want ErrInvalidInput", name, err)
+			}
+		}
+	})
+	t.Run("ErrDSN", func(t *testing.T) {
+		if _, err := postgres.Open(ctx, "postgres://nobody:secret@127.0.0.1:1/none?connect_timeout=2"); err == nil {
+			t.Fatal("Open of an unreachable database succeeded")
+		} else if strings.Contains(err.Error(), "secret") {
+			t.Errorf("the error shows the password: %v", err)
+		}
+	})
+	t.Run("OddSchemaName", func(t *testing.T) {
+		// Quoted everywhere: a name that is not an SQL identifier works.
+		schema := NewSchema(t) + `-Odd "name"; DROP`
+		t.Cleanup(func() { _, _ = Exec(t, dsn, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE") })
+		s := MustOpenSchema(t, schema)
+		if s.Schema() != schema {
+			t.Errorf("Schema() = %q, want %q", s.Schema(), schema)
+		}
+		if _, err := s.SaveInstallation(ctx, "app-1", license.InstallationState{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestMigrations checks that each migration is applied once, however
+// often and however concurrently the store is opened.
+func TestMigrations(t *testing.T) {
+	applied := func(t *testing.T, schema string) []int64 {
+		return QueryInt64s(t, "SELECT count(*) FROM "+table(schema, "schema_migrations")+" GROUP BY version ORDER BY version")
+	}
+	t.Run("Twice", func(t *testing.T) {
+		schema := NewSchema(t)
+		s := MustOpenSchema(t, schema)
+		if _, err := s.SaveInstallation(context.Background(), "app-1", license.InstallationState{}); err != nil {
+			t.Fatal(err)
+		}
+		first := QueryInt64s(t, "SELECT extract(epoch FROM applied_at)::bigint * 1000000 + extract(microseconds FROM applied_at)::bigint FROM "+
+			table(schema, "schema_migrations")+" ORDER BY version")
+		s.Close()
+		MustOpenSchema(t, schema)
+		MustOpenSchema(t, schema)
+		counts := applied(t, schema)
+		if len(counts) == 0 {
+			t.Fatal("no migration recorded")
+		}
+		for i, n := range counts {
+			if n != 1 {
+				t.Errorf("migration %d recorded %d times", i+1, n)
+			}
+		}
+		again := QueryInt64s(t, "SELECT extract(epoch FROM applied_at)::bigint * 1000000 + extract(microseconds FROM applied_at)::bigint FROM "+
+			table(schema, "schema_migrations")+" ORDER BY version")
+		if !equal(first, again) {
+			t.Errorf("applied_at changed on reopening: %v, then %v", first, again)
+		}
+		if n := QueryInt64s(t, "SELECT count(*) FROM "+table(schema, "installations")); n[0] != 1 {
+			t.Errorf("reopening changed the data: %d installations, want 1", n[0])
+		}
+	})
+	t.Run("Concurrently", func(t *testing.T) {
+		schema := NewSchema(t)
+		const opens = 8
+		var wg sync.WaitGroup
+		errs := make(chan error, opens)
+		start := make(chan struct{})
+		for range opens {
+			wg.Go(func() {
+				<-start
+				s, err := postgres.Open(context.Background(), DSN(t), postgres.WithSchema(schema))
+				if err != nil {
+					errs <- err
+					return
+				}
+				s.Close()
+			})
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("concurrent Open: %v", err)
+		}
+		counts := applied(t, schema)
+		if len(counts) == 0 {
+			t.Fatal("no migration recorded")
+		}
+		for i, n := range counts {
+			if n != 1 {
+				t.Errorf("migration %d recorded %d times", i+1, n)
+			}
+		}
+	})
+}
+
+func equal(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestCorrupt damages each kind of document in the database: every read
+// reports license.ErrCorrupt, and no update overwrites the damage.
+func TestCorrupt(t *testing.T) {
+	ctx := context.Background()
+	dsn := DSN(t)
+	nop := func(*license.Organization) error { return nil }
+	nopVendor := func(*license.Vendor) error { return nil }
+	damages := map[string]string{
+		"ChecksumMismatch": "UPDATE %s SET data = data || ' '::bytea", // still JSON
+		"DoesNotDecode":    "UPDATE %s SET data = '{\"id\": '::bytea, checksum = sha256('{\"id\": '::bytea)",
+		"WrongType":        "UPDATE %s SET data = '[1,2]'::bytea, checksum = sha256('[1,2]'::bytea)",
+	}
+	for name, damage := range damages {
+		t.Run(name, func(t *testing.T) {
+			schema := NewSchema(t)
+			s := MustOpenSchema(t, schema)
+			if _, err := s.SaveInstallation(ctx, "app-1", license.InstallationState{Trials: 1}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.CreateOrganization(ctx, &license.Organization{ID: "acme"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.UpdateVendor(ctx, func(v *license.Vendor) error { v.Seq = 1; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			for _, tbl := range []string{"installations", "organizations", "vendor"} {
+				if n, err := Exec(t, dsn, strings.Replace(damage, "%s", table(schema, tbl), 1)); err != nil || n != 1 {
+					t.Fatalf("damage %s: %d rows, %v", tbl, n, err)
+				}
+			}
+			if _, err := s.LoadInstallation(ctx, "app-1"); !errors.Is(err, license.ErrCorrupt) {
+				t.Errorf("LoadInstallation = %v, want ErrCorrupt", err)
+			}
+			if err := s.ViewOrganization(ctx, "acme", nop); !errors.Is(err, license.ErrCorrupt) {
+				t.Errorf("ViewOrganization = %v, want ErrCorrupt", err)
+			}
+			if err := s.UpdateOrganization(ctx, "acme", nop); !errors.Is(err, license.ErrCorrupt) {
+				t.Errorf("UpdateOrganization = %v, want ErrCorrupt", err)
+			}
+			if err := s.ViewVendor(ctx, nopVendor); !errors.Is(err, license.ErrCorrupt) {
+				t.Errorf("ViewVendor = %v, want ErrCorrupt", err)
+			}
+			if err := s.UpdateVendor(ctx, nopVendor); !errors.Is(err, license.ErrCorrupt) {
+				t.Errorf("UpdateVendor = %v, want ErrCorrupt", err)
+			}
+			if got := QueryInt64s(t, "SELECT version FROM "+table(schema, "organizations")); got[0] != 1 {
+				t.Errorf("an update overwrote the damaged organization: version %d", got[0])
+			}
+		})
+	}
+	t.Run("OrganizationUnderAnotherID", func(t *testing.T) {
+		schema := NewSchema(t)
+		s := MustOpenSchema(t, schema)
+		if err := s.CreateOrganization(ctx, &license.Organization{ID: "acme"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Exec(t, dsn, "UPDATE "+table(schema, "organizations")+" SET id = 'globex'"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ViewOrganization(ctx, "globex", nop); !errors.Is(err, license.ErrCorrupt) {
+			t.Errorf("ViewOrganization = %v, want ErrCorrupt", err)
+		}
+	})
+}
+
+func TestUpdateOrganization(t *testing.T) {
+	ctx := context.Background()
+	t.Run("ErrChangeID", func(t *testing.T) {
+		s := MustOpen(t)
+		if err := s.CreateOrganization(ctx, &license.Organization{ID: "acme", Name: "Acme"}); err != nil {
+			t.Fatal(err)
+		}
+		err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+			o.ID, o.Name = "globex", "Globex"
+			return nil
+		})
+		if !errors.Is(err, license.ErrInvalidInput) {
+			t.Fatalf("Update changing the ID = %v, want ErrInvalidInput", err)
+		}
+		_ = s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+			if o.Name != "Acme" {
+				t.Errorf("the refused update was saved: name %q", o.Name)
+			}
+			return nil
+		})
+	})
+	t.Run("ErrNilFunc", func(t *testing.T) {
+		s := MustOpen(t)
+		if err := s.UpdateOrganization(ctx, "acme", nil); !errors.Is(err, license.ErrInvalidInput) {
+			t.Errorf("UpdateOrganization(nil) = %v, want ErrInvalidInput", err)
+		}
+		if err := s.UpdateVendor(ctx, nil); !errors.Is(err, license.ErrInvalidInput) {
+			t.Errorf("UpdateVendor(nil) = %v, want ErrInvalidInput", err)
+		}
+		if err := s.CreateOrganization(ctx, nil); !errors.Is(err, license.ErrInvalidInput) {
+			t.Errorf("CreateOrganization(nil) = %v, want ErrInvalidInput", err)
+		}
+	})
+	t.Run("ErrIDText", func(t *testing.T) {
+		s := MustOpen(t)
+		for _, id := range []string{"a\x00b", "\xff\xfe"} {
+			if err := s.CreateOrganization(ctx, &license.Organization{ID: id}); !errors.Is(err, license.ErrInvalidInput) {
+				t.Errorf("CreateOrganization(%q) = %v, want ErrInvalidInput", id, err)
+			}
+			if _, err := s.SaveInstallation(ctx, id, license.InstallationState{}); !errors.Is(err, license.ErrInvalidInput) {
+				t.Errorf("SaveInstallation(%q) = %v, want ErrInvalidInput", id, err)
+			}
+		}
+	})
+	t.Run("CacheSeesOtherStores", func(t *testing.T) {
+		schema := NewSchema(t)
+		a, b := MustOpenSchema(t, schema), MustOpenSchema(t, schema)
+		if err := a.CreateOrganization(ctx, &license.Organization{ID: "acme", Name: "v1"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"v2", "v3", "v4"} {
+			if err := a.UpdateOrganization(ctx, "acme", func(o *license.Organization) error { o.Name = name; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range []*postgres.Store{b, a} {
+				_ = s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+					if o.Name != name {
+						t.Errorf("a store sees %q after the update to %q", o.Name, name)
+					}
+					return nil
+				})
+			}
+			// Views get copies: what one changes, the next does not see.
+			_ = b.ViewOrganization(ctx, "acme", func(o *license.Organization) error { o.Name = "scribbled"; return nil })
+		}
+		if err := b.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+			if o.Name != "v4" {
+				t.Errorf("b updates %q, want v4", o.Name)
+			}
+			o.Name = "v5"
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		_ = a.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+			if o.Name != "v5" {
+				t.Errorf("a sees %q after b's update to v5", o.Name)
+			}
+			return nil
+		})
+	})
+	t.Run("TwoStoresOneSchema", func(t *testing.T) {
+		// Two stores, as two instances behind a load balancer would have:
+		// neither loses the other's updates.
+		schema := NewSchema(t)
+		a, b := MustOpenSchema(t, schema), MustOpenSchema(t, schema)
+		if err := a.CreateOrganization(ctx, &license.Organization{ID: "acme", Wallet: map[string]int{}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.CreateOrganization(ctx, &license.Organization{ID: "acme"}); !errors.Is(err, license.ErrOrgExists) {
+			t.Fatalf("second store's Create = %v, want ErrOrgExists", err)
+		}
+		const each = 50
+		var wg sync.WaitGroup
+		for _, s := range []*postgres.Store{a, b, a, b} {
+			wg.Go(func() {
+				for range each {
+					if err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+						o.Wallet["p"]++
+						return nil
+					}); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		_ = b.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+			if o.Wallet["p"] != 4*each {
+				t.Errorf("wallet %d, want %d", o.Wallet["p"], 4*each)
+			}
+			return nil
+		})
+	})
+}
+
+func TestVendor(t *testing.T) {
+	ctx := context.Background()
+	t.Run("Empty", func(t *testing.T) {
+		s := MustOpen(t)
+		err := s.ViewVendor(ctx, func(v *license.Vendor) error {
+			if v.Owners == nil || v.Codes == nil || v.Vouchers == nil || v.Serials == nil || v.Upgrades == nil || v.Customers == nil {
+				t.Errorf("a missing vendor document has nil maps: %+v", v)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("FirstWritesRace", func(t *testing.T) {
+		// Writers that all find no vendor document: one creates it, the
+		// others retry on it.
+		schema := NewSchema(t)
+		stores := []*postgres.Store{MustOpenSchema(t, schema), MustOpenSchema(t, schema), MustOpenSchema(t, schema)}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range 12 {
+			wg.Go(func() {
+				<-start
+				if err := stores[i%3].UpdateVendor(ctx, func(v *license.Vendor) error {
+					v.Seq++
+					v.Customers["p"] = append(v.Customers["p"], "c")
+					return nil
+				}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		_ = stores[0].ViewVendor(ctx, func(v *license.Vendor) error {
+			if v.Seq != 12 || len(v.Customers["p"]) != 12 {
+				t.Errorf("seq %d, %d customers; want 12 and 12", v.Seq, len(v.Customers["p"]))
+			}
+			return nil
+		})
+	})
+}
+
+// TestConcurrentUpdates checks the updates of one organization that run
+// at the same time, which the store may run in one transaction: each
+// sees the state the others left, a failed one changes nothing and gets
+// its own error, a panic reaches its own goroutine, and an update whose
+// context ends while it waits does not run.
+func TestConcurrentUpdates(t *testing.T) {
+	ctx := context.Background()
+	t.Run("SomeFail", func(t *testing.T) {
+		s := MustOpen(t)
+		if err := s.CreateOrganization(ctx, &license.Organization{ID: "acme", Wallet: map[string]int{}}); err != nil {
+			t.Fatal(err)
+		}
+		const n = 64
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				errs[i] = s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+					o.Wallet["p"]++
+					o.History = append(o.History, license.HistoryEntry{Seq: int64(len(o.History)) + 1, Subject: strconv.Itoa(i)})
+					if i%3 == 0 {
+						return fmt.Errorf("refused %d", i)
+					}
+					return nil
+				})
+			})
+		}
+		wg.Wait()
+		ok := 0
+		for i, err := range errs {
+			switch {
+			case i%3 == 0 && (err == nil || err.Error() != fmt.Sprintf("refused %d", i)):
+				t.Errorf("update %d = %v, want its own error", i, err)
+			case i%3 != 0 && err != nil:
+				t.Errorf("update %d = %v", i, err)
+			case err == nil:
+				ok++
+			}
+		}
+		_ = s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+			if o.Wallet["p"] != ok || len(o.History) != ok {
+				t.Errorf("wallet %d, %d history entries; want %d: a failed update left a change", o.Wallet["p"], len(o.History), ok)
+			}
+			for i, e := range o.History {
+				if e.Seq != int64(i)+1 {
+					t.Errorf("history[%d].Seq = %d: an update did not see the one before", i, e.Seq)
+				}
+				if n, _ := strconv.Atoi(e.Subject); n%3 == 0 {
+					t.Errorf("history holds failed update %d", n)
+				}
+			}
+			return nil
+		})
+	})
+	t.Run("Panic", func(t *testing.T) {
+		s := MustOpen(t)
+		if err := s.CreateOrganization(ctx, &license.Organization{ID: "acme", Wallet: map[string]int{}}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		panics := make(chan any, 16)
+		for i := range 16 {
+			wg.Go(func() {
+				defer func() {
+					if p := recover(); p != nil {
+						panics <- p
+					}
+				}()
+				_ = s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+					o.Wallet["p"]++
+					if i == 5 {
+						panic("update 5")
+					}
+					return nil
+				})
+			})
+		}
+		wg.Wait()
+		close(panics)
+		var got []any
+		for p := range panics {
+			got = append(got, p)
+		}
+		if len(got) != 1 || got[0] != "update 5" {
+			t.Errorf("panics %v, want one, update 5's, in its goroutine", got)
+		}
+		_ = s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+			if o.Wallet["p"] != 15 {
+				t.Errorf("wallet %d, want 15", o.Wallet["p"])
+			}
+			return nil
+		})
+	})
+	t.Run("ContextEndsWhileWaiting", func(t *testing.T) {
+		s := MustOpen(t)
+		if err := s.CreateOrganization(ctx, &license.Organization{ID: "acme", Wallet: map[string]int{}}); err != nil {
+			t.Fatal(err)
+		}
+		entered, release := make(chan struct{}), make(chan struct{})
+		first := make(chan error, 1)
+		go func() {
+			first <- s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+				close(entered)
+				<-release
+				o.Wallet["p"]++
+				return nil
+			})
+		}()
+		<-entered
+		waiting, cancel := context.WithCancel(ctx)
+		var ran atomic.Bool
+		second := make(chan error, 1)
+		go func() {
+			second <- s.UpdateOrganization(waiting, "acme", func(o *license.Organization) error {
+				ran.Store(true)
+				return nil
+			})
+		}()
+		time.Sleep(50 * time.Millisecond) // let it queue
+		cancel()
+		if err := <-second; !errors.Is(err, context.Canceled) {
+			t.Errorf("the waiting update = %v, want context.Canceled", err)
+		}
+		close(release)
+		if err := <-first; err != nil {
+			t.Errorf("the first update = %v", err)
+		}
+		if ran.Load() {
+			t.Error("the cancelled update ran")
+		}
+		// The document is free again.
+		if err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error { o.Wallet["p"]++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		_ = s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+			if o.Wallet["p"] != 2 {
+				t.Errorf("wallet %d, want 2", o.Wallet["p"])
+			}
+			return nil
+		})
+	})
+	t.Run("NoCache", func(t *testing.T) {
+		// The same, with the cache off: every read decodes.
+		schema := NewSchema(t)
+		a := MustOpenSchema(t, schema, postgres.WithCacheSize(0))
+		b := MustOpenSchema(t, schema)
+		if err := a.CreateOrganization(ctx, &license.Organization{ID: "acme", Wallet: map[string]int{}}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for i := range 40 {
+			s := a
+			if i%2 == 0 {
+				s = b
+			}
+			wg.Go(func() {
+				if err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error { o.Wallet["p"]++; return nil }); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		for _, s := range []*postgres.Store{a, b} {
+			_ = s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+				if o.Wallet["p"] != 40 {
+					t.Errorf("wallet %d, want 40", o.Wallet["p"])
+				}
+				return nil
+			})
+		}
+	})
+}
