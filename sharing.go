@@ -35,24 +35,18 @@ func (s *OrgScope) ShareKey(ctx context.Context, licenseID, with string) error {
 	if err := checkScopeArgs("license ID", licenseID, "share recipient", with); err != nil {
 		return err
 	}
-	return s.update(ctx, func(o *Organization, now time.Time) ([]Event, error) {
-		k, ok := o.Keys[licenseID]
-		if !ok {
-			return nil, fmt.Errorf("%w: %s", ErrNoSuchKey, licenseID)
-		}
+	return s.editKey(ctx, licenseID, func(k *OrgKey) (string, string, error) {
 		i, found := slices.BinarySearch(k.Shared, with)
 		if found {
-			return nil, nil
+			return "", "", nil
 		}
 		if len(k.Shared) >= MaxSharesPerKey {
-			return nil, fmt.Errorf("%w: %s is already shared with %d people, the most allowed",
+			return "", "", fmt.Errorf("%w: %s is already shared with %d people, the most allowed",
 				ErrInvalidInput, licenseID, len(k.Shared))
 		}
 		// A new slice, so that no other copy of the organization sees it.
 		k.Shared = slices.Insert(slices.Clip(k.Shared), i, with)
-		o.Keys[licenseID] = k
-		o.record(s.actor, now, "key.share", licenseID, with)
-		return nil, nil
+		return "key.share", with, nil
 	})
 }
 
@@ -67,22 +61,16 @@ func (s *OrgScope) UnshareKey(ctx context.Context, licenseID, with string) error
 	if err := checkScopeArgs("license ID", licenseID, "share recipient", with); err != nil {
 		return err
 	}
-	return s.update(ctx, func(o *Organization, now time.Time) ([]Event, error) {
-		k, ok := o.Keys[licenseID]
-		if !ok {
-			return nil, fmt.Errorf("%w: %s", ErrNoSuchKey, licenseID)
-		}
+	return s.editKey(ctx, licenseID, func(k *OrgKey) (string, string, error) {
 		i, found := slices.BinarySearch(k.Shared, with)
 		if !found {
-			return nil, nil
+			return "", "", nil
 		}
 		k.Shared = slices.Delete(slices.Clone(k.Shared), i, i+1)
 		if len(k.Shared) == 0 {
 			k.Shared = nil
 		}
-		o.Keys[licenseID] = k
-		o.record(s.actor, now, "key.unshare", licenseID, with)
-		return nil, nil
+		return "key.unshare", with, nil
 	})
 }
 
@@ -107,28 +95,22 @@ func (s *OrgScope) SetCustomData(ctx context.Context, licenseID, key, value stri
 		return err
 	}
 	if detail, err := checkField(value, false); err != nil {
-		return scopeArgError("custom data value", detail, err)
+		return invalidField("custom data value", err, detail)
 	}
-	return s.update(ctx, func(o *Organization, now time.Time) ([]Event, error) {
-		k, ok := o.Keys[licenseID]
-		if !ok {
-			return nil, fmt.Errorf("%w: %s", ErrNoSuchKey, licenseID)
-		}
+	return s.editKey(ctx, licenseID, func(k *OrgKey) (string, string, error) {
 		old, had := k.Custom[key]
 		if had && old == value {
-			return nil, nil
+			return "", "", nil
 		}
 		if !had && len(k.Custom) >= MaxCustomDataPerKey {
-			return nil, fmt.Errorf("%w: %s already carries %d custom data entries, the most allowed",
+			return "", "", fmt.Errorf("%w: %s already carries %d custom data entries, the most allowed",
 				ErrInvalidInput, licenseID, len(k.Custom))
 		}
 		if k.Custom == nil {
 			k.Custom = map[string]string{}
 		}
 		k.Custom[key] = value
-		o.Keys[licenseID] = k
-		o.record(s.actor, now, "key.custom.set", licenseID, key)
-		return nil, nil
+		return "key.custom.set", key, nil
 	})
 }
 
@@ -143,20 +125,34 @@ func (s *OrgScope) DeleteCustomData(ctx context.Context, licenseID, key string) 
 	if err := checkScopeArgs("license ID", licenseID, "custom data key", key); err != nil {
 		return err
 	}
-	return s.update(ctx, func(o *Organization, now time.Time) ([]Event, error) {
-		k, ok := o.Keys[licenseID]
-		if !ok {
-			return nil, fmt.Errorf("%w: %s", ErrNoSuchKey, licenseID)
-		}
+	return s.editKey(ctx, licenseID, func(k *OrgKey) (string, string, error) {
 		if _, had := k.Custom[key]; !had {
-			return nil, nil
+			return "", "", nil
 		}
 		delete(k.Custom, key)
 		if len(k.Custom) == 0 {
 			k.Custom = nil
 		}
-		o.Keys[licenseID] = k
-		o.record(s.actor, now, "key.custom.delete", licenseID, key)
+		return "key.custom.delete", key, nil
+	})
+}
+
+// editKey runs edit on license id of the key storage, atomically. edit
+// returns the history action and detail of its change, or an empty action
+// when it changed nothing, which records nothing. It fails with
+// ErrNoSuchKey, edit's error or ErrNoAccess.
+func (s *OrgScope) editKey(ctx context.Context, id string, edit func(k *OrgKey) (action, detail string, err error)) error {
+	return s.update(ctx, func(o *Organization, now time.Time) ([]Event, error) {
+		k, ok := o.Keys[id]
+		if !ok {
+			return nil, fmt.Errorf("%w: %s", ErrNoSuchKey, id)
+		}
+		action, detail, err := edit(&k)
+		if err != nil || action == "" {
+			return nil, err
+		}
+		o.Keys[id] = k
+		o.record(s.actor, now, action, id, detail)
 		return nil, nil
 	})
 }
@@ -173,17 +169,8 @@ func checkScopeArgs(nameValues ...string) error {
 			detail, err = "surrounding spaces", ErrInvalidText
 		}
 		if err != nil {
-			return scopeArgError(name, detail, err)
+			return invalidField(name, err, detail)
 		}
 	}
 	return nil
-}
-
-// scopeArgError returns an error wrapping ErrInvalidInput and reason, which
-// says which argument is bad and why.
-func scopeArgError(name, detail string, reason error) error {
-	if detail != "" {
-		return fmt.Errorf("%w: %s: %w (%s)", ErrInvalidInput, name, reason, detail)
-	}
-	return fmt.Errorf("%w: %s: %w", ErrInvalidInput, name, reason)
 }
