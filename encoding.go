@@ -25,9 +25,11 @@ import (
 //	                         strings, strictly ascending
 //	Organization             u8-length-prefixed UTF-8
 //	IssuedAt                 i64 Unix nanoseconds
-//	flags                    u8: 1 trial, 2 start, 4 expiry, 8 term
+//	flags                    u8: 1 trial, 2 start, 4 expiry, 8 term,
+//	                         16 activate-by
 //	Start, Expiry            i64 Unix nanoseconds, each if flagged
 //	Term                     i64 nanoseconds, if flagged
+//	ActivateBy               i64 Unix nanoseconds, if flagged
 //	Partner                  u8-length-prefixed UTF-8
 //	Custom                   u16-length-prefixed list of (u8-length-prefixed
 //	                         key, u16-length-prefixed value), keys strictly
@@ -42,7 +44,8 @@ const (
 	flagStart
 	flagExpiry
 	flagTerm
-	flagsKnown = flagTrial | flagStart | flagExpiry | flagTerm
+	flagActivateBy
+	flagsKnown = flagTrial | flagStart | flagExpiry | flagTerm | flagActivateBy
 )
 
 // encodeLicense returns the canonical bytes of a valid license.
@@ -78,6 +81,9 @@ func encodeLicense(l *License) ([]byte, error) {
 	if l.Term != 0 {
 		flags |= flagTerm
 	}
+	if !l.ActivateBy.IsZero() {
+		flags |= flagActivateBy
+	}
 	b.AddUint8(flags)
 	if flags&flagStart != 0 {
 		b.AddUint64(uint64(l.Start.UnixNano()))
@@ -87,6 +93,9 @@ func encodeLicense(l *License) ([]byte, error) {
 	}
 	if flags&flagTerm != 0 {
 		b.AddUint64(uint64(l.Term))
+	}
+	if flags&flagActivateBy != 0 {
+		b.AddUint64(uint64(l.ActivateBy.UnixNano()))
 	}
 	str8(b, l.Partner)
 	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
@@ -105,7 +114,7 @@ func payloadSize(l *License) int {
 	for _, f := range l.Features {
 		n += 1 + len(f)
 	}
-	for _, t := range []time.Time{l.Start, l.Expiry} {
+	for _, t := range []time.Time{l.Start, l.Expiry, l.ActivateBy} {
 		if !t.IsZero() {
 			n += 8
 		}
@@ -163,6 +172,9 @@ func decodeLicense(payload []byte) (*License, error) {
 		if l.Term = time.Duration(d.u64()); l.Term == 0 {
 			d.fail("flagged term is zero")
 		}
+	}
+	if flags&flagActivateBy != 0 {
+		l.ActivateBy = d.instant()
 	}
 	l.Partner = d.str8()
 	custom := d.list16()

@@ -131,6 +131,9 @@ var (
 	// ErrNotActivated: a term license has not been activated, so its term
 	// has not started (L2).
 	ErrNotActivated = errors.New("license: term license not activated")
+	// ErrActivationClosed: the license's activation deadline, ActivateBy,
+	// has passed (L2).
+	ErrActivationClosed = errors.New("license: activation deadline has passed")
 )
 
 // quoteShort quotes untrusted text for an error message, cut to a length

@@ -16,18 +16,22 @@ type Holding struct {
 	Reserve   bool      // held in reserve, not yet promoted (R1)
 	Promoted  time.Time // when it was promoted from reserve (R4); zero if never
 	Revoked   time.Time // when it was revoked (S8); zero if not
+	Removed   time.Time // when it was removed; zero if it is held
 	RenewalOf string    // the ID of the license this one renews (N1–N3)
 	Code      string    // the activation code it came from, for automatic renewal (R5)
 }
 
 // History is what happened to an installation apart from its licenses.
 type History struct {
-	TrialStarted     time.Time // when the trial started (S1); zero if never
-	AgreementRevoked time.Time // when the end-user agreement was revoked (S8)
-	Deleted          time.Time // when the installation was deleted (S5): terminal
-	LatestSeen       time.Time // the latest instant evaluated (S9)
-	FirstActivated   time.Time // the first activation, which starts the activation grace (S7)
-	Usage            int       // current usage: devices, users… counted as the licenses count them (S7)
+	TrialStarted     time.Time     // when the trial started (S1); zero if never
+	AgreementRevoked time.Time     // when the end-user agreement was revoked (S8)
+	Deleted          time.Time     // when the installation was deleted (S5): terminal
+	LatestSeen       time.Time     // the latest instant evaluated (S9)
+	SetBack          time.Duration // the clock's set-backs counted against the tolerance, not yet refilled (S9)
+	Behind           time.Duration // how far the clock read behind LatestSeen when it was evaluated (S9)
+	StateReset       time.Time     // when a state that could not be read was started again (S9); zero if never
+	FirstActivated   time.Time     // the first activation, which starts the activation grace (S7)
+	Usage            int           // current usage: devices, users… counted as the licenses count them (S7)
 }
 
 // Evaluation is the state of an installation at an instant, as [Evaluate]
@@ -69,6 +73,13 @@ type Evaluation struct {
 	// time seen, or behind a key's issue time, by more than the policy's
 	// tolerance (S9).
 	Rollback bool
+	// SetBack and Behind are the history's SetBack and Behind after this
+	// evaluation, for the caller to keep (S9).
+	SetBack, Behind time.Duration
+	// StateReset, when the installation's stored state could not be read
+	// and was started again, is an error wrapping ErrCorrupt that says
+	// when (S9). Nil otherwise.
+	StateReset error
 	// Promotions are the reserve keys promoted by At (R4), by license ID.
 	Promotions map[string]time.Time
 	// ExpiredReserves are reserve keys that expired unpromoted by At.
@@ -85,7 +96,11 @@ type Evaluation struct {
 //
 // The instant is never earlier than the latest time seen nor the newest
 // issue time among the keys (S9): a clock set back evaluates at that
-// floor, and Rollback is set beyond the policy's tolerance.
+// floor. Each set-back counts against the policy's ClockTolerance, once:
+// SetBack adds up how far the clock went back further than it already
+// was (History.Behind), and refills by one tolerance per 30 days of the
+// clock moving forward. While the clock is behind and SetBack exceeds the
+// tolerance, Rollback is set; a clock moved forward again recovers.
 //
 // Evaluate does not check the policy; use [Policy.Validate].
 func Evaluate(keys []Holding, h History, p Policy, t time.Time) Evaluation {
@@ -108,6 +123,7 @@ type interval struct {
 	key         int  // index in keys, or -1 for the trial started by StartTrial
 	trial       bool // a trial: no grace by default (S10)
 	revoked     bool // it ends because it was revoked (S8)
+	removed     bool // it ends because its key was removed
 }
 
 // run is an unbroken run of validity: intervals that overlap or touch
@@ -117,6 +133,7 @@ type run struct {
 	members    []interval
 	paid       bool // it ends with a license that is not a trial (S10)
 	revoked    bool // it ends because of a revocation
+	removed    bool // it ends because a key was removed
 }
 
 type evaluator struct {
@@ -132,18 +149,11 @@ type evaluator struct {
 }
 
 func (e *evaluator) run(t time.Time) {
-	at := t
-	ref := e.h.LatestSeen
-	for _, k := range e.keys {
-		if k.License.IssuedAt.After(ref) {
-			ref = k.License.IssuedAt
-		}
-	}
-	if t.Before(ref) {
-		e.ev.Rollback = ref.Sub(t) > e.p.ClockTolerance
-		at = ref.UTC()
-	}
+	at := e.clock(t)
 	e.ev.At = at
+	if !e.h.StateReset.IsZero() {
+		e.ev.StateReset = fmt.Errorf("%w: the installation's state could not be read and was started again at %s, as one whose trial was used", ErrCorrupt, formatEnd(e.h.StateReset))
+	}
 
 	e.intervals()
 	e.merge()
@@ -175,6 +185,38 @@ func (e *evaluator) run(t time.Time) {
 	if e.ev.Rollback && e.p.OnRollback == RollbackDeny && e.ev.State.Runs() {
 		e.ev.Reason = ErrClockRollback
 	}
+}
+
+// clock returns the instant to evaluate for the clock reading t: never
+// earlier than the latest time seen nor the newest issue time among the
+// keys (S9). It counts the set-backs and sets Rollback.
+func (e *evaluator) clock(t time.Time) time.Time {
+	ref := e.h.LatestSeen.UTC()
+	for _, k := range e.keys {
+		if k.License.IssuedAt.After(ref) {
+			ref = k.License.IssuedAt.UTC()
+		}
+	}
+	at, behind := t, time.Duration(0)
+	if t.Before(ref) {
+		at, behind = ref, ref.Sub(t)
+	}
+	tol := e.p.ClockTolerance
+	setBack := e.h.SetBack
+	if moved := at.Sub(e.h.LatestSeen); !e.h.LatestSeen.IsZero() && moved > 0 && setBack > 0 {
+		// One tolerance per 30 days, so that routine corrections never
+		// add up to a rollback.
+		setBack -= time.Duration(float64(tol) * (float64(moved) / float64(30*Day)))
+	}
+	if behind > e.h.Behind {
+		setBack += behind - e.h.Behind
+	}
+	// Beyond twice the tolerance more counts for nothing: it only makes
+	// the refill longer after the clock is put right.
+	setBack = min(max(setBack, 0), 2*tol)
+	e.ev.SetBack, e.ev.Behind = setBack, behind
+	e.ev.Rollback = behind > 0 && setBack > tol
+	return at
 }
 
 func (e *evaluator) edge(t time.Time) { e.edges = append(e.edges, t) }
@@ -211,11 +253,17 @@ func (e *evaluator) period(i int) (interval, bool) {
 	if until.IsZero() {
 		iv.until = farFuture
 	}
+	if !k.Added.IsZero() && k.Added.After(iv.from) {
+		iv.from = k.Added.UTC() // nothing is granted here before the key was (S6)
+	}
 	if !k.Promoted.IsZero() && k.Promoted.After(iv.from) {
 		iv.from = k.Promoted.UTC() // a promoted reserve grants from its promotion
 	}
 	if !k.Revoked.IsZero() && k.Revoked.Before(iv.until) {
 		iv.until, iv.revoked = k.Revoked.UTC(), true
+	}
+	if !k.Removed.IsZero() && k.Removed.Before(iv.until) {
+		iv.until, iv.revoked, iv.removed = k.Removed.UTC(), false, true
 	}
 	return iv, iv.from.Before(iv.until)
 }
@@ -305,15 +353,16 @@ func mergeIntervals(ivs []interval) []run {
 			r := &runs[n-1]
 			switch c := iv.until.Compare(r.end); {
 			case c > 0:
-				r.end, r.revoked, r.paid = iv.until, iv.revoked, !iv.trial
+				r.end, r.revoked, r.removed, r.paid = iv.until, iv.revoked, iv.removed, !iv.trial
 			case c == 0:
 				r.revoked = r.revoked && iv.revoked
+				r.removed = r.removed && iv.removed
 				r.paid = r.paid || !iv.trial
 			}
 			r.members = append(r.members, iv)
 			continue
 		}
-		runs = append(runs, run{start: iv.from, end: iv.until, members: []interval{iv}, paid: !iv.trial, revoked: iv.revoked})
+		runs = append(runs, run{start: iv.from, end: iv.until, members: []interval{iv}, paid: !iv.trial, revoked: iv.revoked, removed: iv.removed})
 	}
 	return runs
 }
@@ -327,11 +376,15 @@ func (e *evaluator) merge() {
 }
 
 // graced reports whether the end of r starts grace, suspension and
-// deletion: a paid run, or a trial when the policy says so, that did not
-// end by revocation.
+// deletion: a paid run, or a trial when the policy says so, that expired:
+// it did not end by revocation or removal.
 func (e *evaluator) graced(r run) bool {
-	return !r.revoked && (r.paid || e.p.TrialGrace)
+	return !r.revoked && !r.removed && (r.paid || e.p.TrialGrace)
 }
+
+// expires reports whether r ends by expiring, so that notices announce
+// its end.
+func (r run) expires() bool { return !r.revoked && !r.removed }
 
 // timeline lists the events of every run: notices, grace, suspension,
 // deletion, restoration; and of every key. It stops at deletion.
@@ -352,7 +405,7 @@ func (e *evaluator) timeline() {
 			break
 		}
 		lic := lastEnding(e.keys, r)
-		if r.paid && !r.revoked {
+		if r.paid && r.expires() {
 			notices := append([]time.Duration{p.ExpiringWindow}, p.Notices...)
 			seen := map[int64]bool{}
 			for _, d := range notices {
@@ -366,7 +419,7 @@ func (e *evaluator) timeline() {
 			e.edge(r.end.Add(-p.ExpiringWindow))
 		}
 		if !e.graced(r) {
-			if !r.paid && !r.revoked {
+			if !r.paid && r.expires() {
 				e.add(EventTrialEnded, r.end, lic, "the trial ended with no license")
 			}
 			continue
@@ -406,6 +459,9 @@ func (e *evaluator) keyEvents() {
 		if !k.Revoked.IsZero() {
 			e.add(EventRevoked, k.Revoked, l.ID, "license revoked; it grants nothing more")
 		}
+		if !k.Removed.IsZero() {
+			e.add(EventKeyRemoved, k.Removed, l.ID, describe(l)+" removed")
+		}
 		if k.Reserve {
 			continue // see intervals
 		}
@@ -428,6 +484,9 @@ func (e *evaluator) keyEvents() {
 	}
 	if t := e.h.TrialStarted; !t.IsZero() {
 		e.add(EventTrialStarted, t, "", "trial ends "+formatEnd(t.Add(e.p.Trial)))
+	}
+	if t := e.h.StateReset; !t.IsZero() {
+		e.add(EventStateReset, t, "", "the installation's state could not be read; started again, with the trial used")
 	}
 	if t := e.h.AgreementRevoked; !t.IsZero() {
 		e.add(EventAgreementRevoked, t, "", "end-user agreement revoked; nothing is granted")
@@ -519,7 +578,7 @@ func (e *evaluator) state(at time.Time) {
 			case !e.h.FirstActivated.IsZero() && !at.Before(e.h.FirstActivated.Add(e.p.ActivationGrace)) &&
 				!g.unmetered && g.seats < e.h.Usage:
 				set(Unlicensed, ErrInsufficientLicenses, g, r.end)
-			case r.paid && !r.revoked && r.end.Sub(at) <= e.p.ExpiringWindow: // a run ended by revocation is not Expiring (S8): no notice, no renewal
+			case r.paid && r.expires() && r.end.Sub(at) <= e.p.ExpiringWindow: // a run ended by revocation is not Expiring (S8): no notice, no renewal
 				set(Expiring, nil, g, r.end)
 			default:
 				set(Active, nil, g, r.end)
@@ -533,6 +592,8 @@ func (e *evaluator) state(at time.Time) {
 		switch {
 		case r.revoked:
 			set(Revoked, ErrRevoked, grant{}, r.end)
+		case r.removed:
+			set(Unlicensed, ErrUnlicensed, grant{}, time.Time{})
 		case !e.graced(r):
 			set(Unlicensed, ErrTrialEnded, grant{}, r.end)
 		case at.Before(r.end.Add(e.p.Grace)):
@@ -549,7 +610,7 @@ func (e *evaluator) state(at time.Time) {
 // that nothing renews yet (R5).
 func (e *evaluator) renewalsDue(at time.Time) {
 	for i, k := range e.keys {
-		if k.Code == "" || k.Reserve || !k.Revoked.IsZero() {
+		if k.Code == "" || k.Reserve || !k.Revoked.IsZero() || !k.Removed.IsZero() {
 			continue
 		}
 		iv, ok := e.period(i)

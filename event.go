@@ -43,6 +43,7 @@ const (
 	EventRenewed          EventKind = "renewed"           // a renewal key was applied (N1–N3)
 	EventRenewalFailed    EventKind = "renewal-failed"    // automatic renewal failed: activate by hand (R5)
 	EventKeyRemoved       EventKind = "key-removed"       // a license key was removed
+	EventStateReset       EventKind = "state-reset"       // the stored state could not be read and was started again (S9)
 )
 
 func newEvent(kind EventKind, at time.Time, lic, detail string) Event {

@@ -64,6 +64,15 @@ type License struct {
 	// has an Expiry, a Term, or neither (perpetual), never both. In JSON it
 	// is a string such as "365d" or "720h".
 	Term time.Duration `json:"-"`
+	// ActivateBy is the latest instant at which a term license may be
+	// activated (L2): adding it to an installation later is refused with
+	// [ErrActivationClosed], and its term never ends later than
+	// ActivateBy + Term, however often it is activated again (for example
+	// after the installation's stored state was deleted). It needs a Term,
+	// and is not before IssuedAt nor Start. The zero value sets no
+	// deadline. A renewal key's deadline should leave room for an early
+	// renewal, whose term starts at the old expiry (N3).
+	ActivateBy time.Time `json:"activate_by,omitzero"`
 	// Trial marks a trial license (S10): it must end, by Expiry or Term.
 	Trial bool `json:"trial,omitempty"`
 	// Partner names the channel partner that issued the license, if any.
@@ -153,6 +162,17 @@ func (l *License) Validate() error {
 	instant("IssuedAt", l.IssuedAt, true)
 	instant("Start", l.Start, false)
 	instant("Expiry", l.Expiry, false)
+	instant("ActivateBy", l.ActivateBy, false)
+	if !l.ActivateBy.IsZero() {
+		switch {
+		case l.Term <= 0:
+			add("ActivateBy", ErrInconsistent, "an activation deadline needs a term")
+		case !l.IssuedAt.IsZero() && l.ActivateBy.Before(l.IssuedAt):
+			add("ActivateBy", ErrInconsistent, "activate by "+formatInstant(l.ActivateBy)+", before its issue at "+formatInstant(l.IssuedAt))
+		case !l.Start.IsZero() && l.ActivateBy.Before(l.Start):
+			add("ActivateBy", ErrInconsistent, "activate by "+formatInstant(l.ActivateBy)+", before its start at "+formatInstant(l.Start))
+		}
+	}
 	if !l.Expiry.IsZero() {
 		if !l.Start.IsZero() && !l.Expiry.After(l.Start) {
 			add("Expiry", ErrExpiryBeforeStart, formatInstant(l.Expiry)+" is not after "+formatInstant(l.Start))
@@ -233,8 +253,9 @@ func formatInstant(t time.Time) string { return t.UTC().Format(time.RFC3339Nano)
 //
 // A license with a fixed Expiry runs from its Start to its Expiry whatever
 // the activation. A term license (L2) starts its term when it is activated,
-// or at its Start if it was activated earlier (L3), and ends Term later;
-// until it is activated, ok is false.
+// or at its Start if it was activated earlier (L3), and ends Term later,
+// but never later than ActivateBy + Term when it has an activation
+// deadline (L2); until it is activated, ok is false.
 func (l *License) Period(activated time.Time) (from, until time.Time, ok bool) {
 	from = l.Start
 	if l.Term <= 0 {
@@ -246,7 +267,21 @@ func (l *License) Period(activated time.Time) (from, until time.Time, ok bool) {
 	if from.IsZero() || activated.After(from) {
 		from = activated
 	}
-	return from, from.Add(l.Term), true
+	until = from.Add(l.Term)
+	if last := l.ActivateBy.Add(l.Term); !l.ActivateBy.IsZero() && until.After(last) {
+		until = last
+	}
+	return from, until, true
+}
+
+// CanActivateAt reports whether the license may be activated at instant
+// t: nil, or an error wrapping [ErrActivationClosed] once its ActivateBy
+// has passed (L2).
+func (l *License) CanActivateAt(t time.Time) error {
+	if !l.ActivateBy.IsZero() && t.After(l.ActivateBy) {
+		return fmt.Errorf("%w: %s had to be activated by %s", ErrActivationClosed, l.ID, formatInstant(l.ActivateBy))
+	}
+	return nil
 }
 
 // ValidAt reports whether the license grants anything at instant t, given

@@ -38,10 +38,12 @@ type ManagerConfig struct {
 	// Policy holds the lifecycle's numbers; the zero Policy is
 	// DefaultPolicy().
 	Policy Policy
-	// OnEvent receives each event once, in order. It is called with the
-	// Manager locked: it may call Check and Status, but must hand the
-	// event to another goroutine before calling anything else of the
-	// Manager. Nil: events are recorded, not delivered.
+	// OnEvent receives each event once, in order. It is called after the
+	// operation that caused the event has released the Manager, so it may
+	// call any of the Manager's methods; the events those cause are
+	// delivered after it returns, still in order. While one goroutine
+	// delivers, an operation in another returns at once and leaves its
+	// events to that delivery. Nil: events are recorded, not delivered.
 	OnEvent func(Event)
 	// Renewer renews licenses that came from activation codes (R5). Nil:
 	// their renewal fails with a renewal-failed event.
@@ -100,10 +102,18 @@ type Manager struct {
 	clock  Clock
 	policy Policy
 
-	mu      sync.Mutex // serializes operations and saves
-	st      InstallationState
-	license map[string]*License // by key text; nil when the key no longer verifies
-	sent    map[string]bool
+	mu         sync.Mutex // serializes operations and saves
+	st         InstallationState
+	license    map[string]*License // by key text; nil when the key no longer verifies
+	sent       map[string]bool
+	delivering bool // a goroutine is handing the outbox to OnEvent
+	evals      int  // evaluations run, for tests of the cost of a change
+
+	// The last evaluation's clock reading, as the Clock returned it, and
+	// the instant evaluated: with monotonic readings, the latest time
+	// seen advances by the time elapsed since, whatever the wall clock
+	// says (S9).
+	anchorRaw, anchorSeen time.Time
 
 	snap atomic.Pointer[snapshot]
 }
@@ -128,23 +138,13 @@ func NewManager(ctx context.Context, cfg ManagerConfig) (*Manager, error) {
 	if m.cfg.Store == nil {
 		m.cfg.Store = NewMemoryStore()
 	}
-	st, err := m.cfg.Store.LoadInstallation(ctx, m.id)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		now := m.clock.Now().UTC()
-		st = InstallationState{Created: now, History: History{LatestSeen: now}}
-		if st.Version, err = m.cfg.Store.SaveInstallation(ctx, m.id, st); err != nil {
-			return nil, fmt.Errorf("license: creating installation %q: %w", m.id, err)
-		}
-	case err != nil:
-		return nil, fmt.Errorf("license: loading installation %q: %w", m.id, err)
+	st, err := m.open(ctx)
+	if err != nil {
+		return nil, err
 	}
 	m.load(st)
 	m.publish(m.evaluate(m.st, m.st.History.LatestSeen))
-	m.mu.Lock()
-	err = m.deliver(ctx)
-	m.mu.Unlock()
-	if err != nil {
+	if err := m.deliver(ctx); err != nil {
 		return nil, err
 	}
 	// A restarted application is at the current instant at once: what
@@ -153,6 +153,47 @@ func NewManager(ctx context.Context, cfg ManagerConfig) (*Manager, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// open loads the installation's state, or starts a new one. A state that
+// cannot be read is deleted and started again as one whose trial was used
+// (S9): deleting or corrupting the state must never extend a right, and
+// must not stop the application either. The reset is recorded, reported
+// by Status and sent as an event.
+func (m *Manager) open(ctx context.Context) (InstallationState, error) {
+	for range 3 { // another process may be doing the same
+		st, err := m.cfg.Store.LoadInstallation(ctx, m.id)
+		var fresh InstallationState
+		switch {
+		case err == nil:
+			return st, nil
+		case errors.Is(err, ErrNotFound):
+			now := m.now().UTC()
+			fresh = InstallationState{Created: now, History: History{LatestSeen: now}}
+		case errors.Is(err, ErrCorrupt):
+			// A corrupt document is deleted whatever the version given:
+			// its version cannot be read (see Store).
+			if err := m.cfg.Store.DeleteInstallation(ctx, m.id, 0); err != nil && !errors.Is(err, ErrNotFound) {
+				if errors.Is(err, ErrConflict) {
+					continue
+				}
+				return InstallationState{}, fmt.Errorf("license: deleting the unreadable state of installation %q: %w", m.id, err)
+			}
+			now := m.now().UTC()
+			fresh = InstallationState{Created: now, Trials: 1, History: History{LatestSeen: now, StateReset: now}}
+		default:
+			return InstallationState{}, fmt.Errorf("license: loading installation %q: %w", m.id, err)
+		}
+		v, err := m.cfg.Store.SaveInstallation(ctx, m.id, fresh)
+		switch {
+		case err == nil:
+			fresh.Version = v
+			return fresh, nil
+		case !errors.Is(err, ErrConflict):
+			return InstallationState{}, fmt.Errorf("license: creating installation %q: %w", m.id, err)
+		}
+	}
+	return InstallationState{}, fmt.Errorf("license: opening installation %q: %w", m.id, ErrConflict)
 }
 
 // load takes st as the current state and verifies its keys.
@@ -172,31 +213,52 @@ func (m *Manager) load(st InstallationState) {
 	}
 }
 
-// holdings returns the keys of st that verify, as Evaluate reads them.
+// holdings returns the keys of st that verify, as Evaluate reads them,
+// removed ones included: what they granted before their removal is the
+// installation's history.
 func (m *Manager) holdings(st InstallationState) []Holding {
 	hs := make([]Holding, 0, len(st.Keys))
 	for _, k := range st.Keys {
-		l := m.license[k.Key]
-		if l == nil {
-			continue
+		if h, ok := m.holding(k); ok {
+			hs = append(hs, h)
 		}
-		hs = append(hs, Holding{
-			License: l, Added: k.Added, Activated: k.Activated, Reserve: k.Reserve,
-			Promoted: k.Promoted, Revoked: k.Revoked, RenewalOf: k.RenewalOf, Code: k.Code,
-		})
 	}
 	return hs
 }
 
+// held returns the holdings of the keys st holds now: not removed.
+func (m *Manager) held(st InstallationState) []Holding {
+	hs := make([]Holding, 0, len(st.Keys))
+	for _, k := range st.Keys {
+		if h, ok := m.holding(k); ok && k.Removed.IsZero() {
+			hs = append(hs, h)
+		}
+	}
+	return hs
+}
+
+func (m *Manager) holding(k KeyRecord) (Holding, bool) {
+	l := m.license[k.Key]
+	if l == nil {
+		return Holding{}, false
+	}
+	return Holding{
+		License: l, Added: k.Added, Activated: k.Activated, Reserve: k.Reserve,
+		Promoted: k.Promoted, Revoked: k.Revoked, Removed: k.Removed, RenewalOf: k.RenewalOf, Code: k.Code,
+	}, true
+}
+
 func (m *Manager) evaluate(st InstallationState, t time.Time) Evaluation {
+	m.evals++
 	return Evaluate(m.holdings(st), st.History, m.policy, t)
 }
 
-// find returns the index in st.Keys of the license with that ID, or -1.
+// find returns the index in st.Keys of the held license with that ID, or
+// -1.
 func (m *Manager) find(st InstallationState, id string) int {
 	return slices.IndexFunc(st.Keys, func(k KeyRecord) bool {
 		l := m.license[k.Key]
-		return l != nil && l.ID == id
+		return l != nil && l.ID == id && k.Removed.IsZero()
 	})
 }
 
@@ -205,39 +267,77 @@ func (m *Manager) find(st InstallationState, id string) int {
 // touching st when it refuses; otherwise it changes st and returns the
 // events it causes beyond those of the timeline. The state is then
 // settled, saved and its new events delivered.
-func (m *Manager) change(ctx context.Context, now time.Time, op func(st *InstallationState, ev Evaluation) ([]Event, error)) error {
+//
+// raw is the clock's reading as the Clock returned it: with a monotonic
+// reading (the system clock's), the latest time seen advances by the time
+// elapsed since the last evaluation, so setting the wall clock back in a
+// running process gains nothing (S9).
+//
+// The events are delivered after the Manager is unlocked.
+func (m *Manager) change(ctx context.Context, raw time.Time, op func(st *InstallationState, ev Evaluation) ([]Event, error)) error {
+	err := m.changeLocked(ctx, raw, op)
+	if err != nil {
+		return err
+	}
+	return m.deliver(ctx)
+}
+
+func (m *Manager) changeLocked(ctx context.Context, raw time.Time, op func(st *InstallationState, ev Evaluation) ([]Event, error)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	now := raw.UTC()
 	st := m.st.clone()
+	if seen := m.monotonicSeen(raw); seen.After(st.History.LatestSeen) {
+		st.History.LatestSeen = seen
+	}
+	if op == nil {
+		return m.settle(ctx, st, raw, nil, false, false)
+	}
 	ev := m.evaluate(st, now)
 	before := activeKeys(st)
-	var events []Event
-	if op != nil {
-		var err error
-		if events, err = op(&st, ev); err != nil {
-			return err
-		}
+	events, err := op(&st, ev)
+	if err != nil {
+		return err
 	}
-	return m.settle(ctx, st, now, events, !slices.Equal(before, activeKeys(st)))
+	return m.settle(ctx, st, raw, events, !slices.Equal(before, activeKeys(st)), true)
 }
+
+// monotonicSeen returns the latest time seen advanced by the time elapsed
+// since the last evaluation, when both clock readings are monotonic; zero
+// otherwise. A mock clock's readings are not: its time moves only when the
+// test moves it.
+func (m *Manager) monotonicSeen(raw time.Time) time.Time {
+	if !monotonic(raw) || !monotonic(m.anchorRaw) {
+		return time.Time{}
+	}
+	return m.anchorSeen.Add(raw.Sub(m.anchorRaw))
+}
+
+// monotonic reports whether t carries a monotonic clock reading, which
+// Round(0) strips.
+func monotonic(t time.Time) bool { return t != t.Round(0) }
 
 // activeKeys describes the keys of st that are not reserves, so that a
 // change of the active keys can be seen.
 func activeKeys(st InstallationState) []KeyRecord {
 	var ks []KeyRecord
 	for _, k := range st.Keys {
-		if !k.Reserve {
+		if !k.Reserve && k.Removed.IsZero() {
 			ks = append(ks, k)
 		}
 	}
 	return ks
 }
 
-// settle brings st up to instant at: it promotes due reserves, drops
-// expired ones, attempts due automatic renewals, records deletion, then
-// saves st with every event from the last recorded instant to at that was
-// not sent yet, and delivers them.
-func (m *Manager) settle(ctx context.Context, st InstallationState, now time.Time, events []Event, activeChanged bool) error {
+// settle brings st up to the clock reading raw: it promotes due reserves,
+// drops expired ones, attempts due automatic renewals, records deletion,
+// then saves st with every event from the last recorded instant on that
+// was not sent yet, in the outbox for deliver. dirty says the operation
+// changed st. When nothing changed and nothing fell due, it saves
+// nothing: only the latest time seen moved, and that is saved once it
+// has moved by seenSaveInterval.
+func (m *Manager) settle(ctx context.Context, st InstallationState, raw time.Time, events []Event, activeChanged, dirty bool) error {
+	now := raw.UTC()
 	all := map[string]Event{}
 	for _, e := range events {
 		all[e.ID] = e
@@ -253,6 +353,7 @@ func (m *Manager) settle(ctx context.Context, st InstallationState, now time.Tim
 		if !again {
 			break
 		}
+		dirty = true
 		activeChanged = !slices.Equal(before, activeKeys(st))
 	}
 	// The timeline is that of the settled state: an earlier pass's
@@ -274,6 +375,7 @@ func (m *Manager) settle(ctx context.Context, st InstallationState, now time.Tim
 		}
 	}
 	if ev.State == Deleted && st.History.Deleted.IsZero() {
+		dirty = true
 		st.History.Deleted = ev.At
 		for _, e := range ev.Events {
 			if e.Kind == EventDeleted {
@@ -300,11 +402,19 @@ func (m *Manager) settle(ctx context.Context, st InstallationState, now time.Tim
 		return kindRank(a.Kind) - kindRank(b.Kind)
 	})
 	st.History.LatestSeen = ev.At
+	st.History.SetBack, st.History.Behind = ev.SetBack, ev.Behind
+	if !dirty && len(out) == 0 && !seenMoved(m.st.History, st.History) {
+		m.anchor(raw, ev)
+		m.publish(ev)
+		return nil
+	}
 	for _, e := range out {
 		st.Sent = append(st.Sent, e.ID)
 	}
 	slices.Sort(st.Sent)
-	st.Outbox = append(st.Outbox, out...)
+	if m.cfg.OnEvent != nil {
+		st.Outbox = append(st.Outbox, out...)
+	}
 
 	v, err := m.cfg.Store.SaveInstallation(ctx, m.id, st)
 	if err != nil {
@@ -315,15 +425,40 @@ func (m *Manager) settle(ctx context.Context, st InstallationState, now time.Tim
 	for _, e := range out {
 		m.sent[e.ID] = true
 	}
-	m.publish(m.evaluate(st, now))
-	return m.deliver(ctx)
+	m.anchor(raw, ev)
+	// The settled evaluation is what a new one would say: recording the
+	// latest time seen and the deletion changes neither state nor grant.
+	m.publish(ev)
+	return nil
+}
+
+// seenSaveInterval is how far the latest time seen, or how far the clock
+// is behind it, may move before an Advance with nothing else to record
+// saves it. It bounds the writes of an application that calls Advance on
+// every request, and what a restart can lose of the latest time seen.
+const seenSaveInterval = time.Minute
+
+// seenMoved reports whether the clock's history moved enough since saved
+// to be worth a write.
+func seenMoved(saved, now History) bool {
+	abs := func(d time.Duration) time.Duration { return max(d, -d) }
+	return now.LatestSeen.Sub(saved.LatestSeen) >= seenSaveInterval ||
+		abs(now.Behind-saved.Behind) >= seenSaveInterval ||
+		abs(now.SetBack-saved.SetBack) >= seenSaveInterval ||
+		now.LatestSeen.Before(saved.LatestSeen)
+}
+
+// anchor records the clock reading of the evaluation ev, from which
+// monotonicSeen measures.
+func (m *Manager) anchor(raw time.Time, ev Evaluation) {
+	m.anchorRaw, m.anchorSeen = raw, ev.At
 }
 
 // kindRank orders events of the same instant: what ends before what
 // begins, and notices after the change they announce.
 func kindRank(k EventKind) int {
 	order := []EventKind{
-		EventClockRollback, EventKeyRemoved, EventRevoked, EventAgreementRevoked, EventReserveRemoved,
+		EventStateReset, EventClockRollback, EventKeyRemoved, EventRevoked, EventAgreementRevoked, EventReserveRemoved,
 		EventTrialEnded, EventTrialStarted, EventRenewalFailed, EventRenewed, EventReservePromoted,
 		EventActivated, EventRestored, EventReserveAdded, EventExpiryNotice, EventGraceStarted,
 		EventGraceHalfway, EventSuspended, EventDeletionNotice, EventUnlicensed, EventDeleted,
@@ -435,56 +570,101 @@ func (m *Manager) autoRenew(ctx context.Context, st *InstallationState, id strin
 	return nil
 }
 
-// deliver hands the outbox to OnEvent, then records that it did.
-func (m *Manager) deliver(ctx context.Context) error {
-	if len(m.st.Outbox) == 0 {
+// deliver hands the outbox to OnEvent, with the Manager unlocked, then
+// records that it did; it goes on until the outbox is empty, so that the
+// events of operations that OnEvent itself calls follow in order. A call
+// while another goroutine delivers returns at once: that delivery takes
+// the new events too.
+func (m *Manager) deliver(ctx context.Context) (err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.delivering {
 		return nil
 	}
-	if m.cfg.OnEvent != nil {
-		for _, e := range m.st.Outbox {
-			m.cfg.OnEvent(e)
+	m.delivering = true
+	defer func() { m.delivering = false }()
+	for len(m.st.Outbox) > 0 {
+		batch := slices.Clone(m.st.Outbox)
+		if m.cfg.OnEvent != nil {
+			m.mu.Unlock()
+			func() {
+				defer m.mu.Lock() // also when OnEvent panics
+				for _, e := range batch {
+					m.cfg.OnEvent(e)
+				}
+			}()
 		}
+		// Only deliver takes events off the outbox, and operations
+		// append: the batch is still its head.
+		st := m.st.clone()
+		st.Outbox = slices.Delete(st.Outbox, 0, len(batch))
+		v, err := m.cfg.Store.SaveInstallation(ctx, m.id, st)
+		if err != nil {
+			// Delivered but not recorded: a restart delivers them again,
+			// with the same IDs.
+			return fmt.Errorf("license: recording delivered events of %q: %w", m.id, err)
+		}
+		st.Version = v
+		m.st = st
 	}
-	st := m.st.clone()
-	st.Outbox = nil
-	v, err := m.cfg.Store.SaveInstallation(ctx, m.id, st)
-	if err != nil {
-		// Delivered but not recorded: a restart delivers them again,
-		// with the same IDs.
-		return fmt.Errorf("license: recording delivered events of %q: %w", m.id, err)
-	}
-	st.Version = v
-	m.st = st
 	return nil
 }
 
 // Advance brings the installation to instant now, normally the current
 // time: it runs the transitions due by then, promotes reserve keys, tries
 // due automatic renewals, and delivers the events due, each once. A now
-// behind the latest instant seen evaluates at that instant instead, and
-// beyond the policy's tolerance reports a clock rollback (S9).
+// behind the latest instant seen evaluates at that instant instead (S9).
+// The clock's set-backs add up against the policy's ClockTolerance, which
+// refills by one tolerance per 30 days; past it, a clock rollback is
+// reported. Pass the Clock's reading as it is: with a monotonic reading
+// (the system clock's), the latest time seen also advances with the time
+// elapsed in this process, whatever the wall clock says.
+//
+// An Advance at which nothing falls due saves nothing, unless the latest
+// time seen has moved by a minute or more since last saved; it is cheap
+// enough to call on every request.
 func (m *Manager) Advance(ctx context.Context, now time.Time) error {
-	return m.change(ctx, now.UTC(), nil)
+	return m.change(ctx, now, nil)
 }
 
-// Run advances the installation whenever something is due, and at least
-// every PollInterval, until ctx is done; it returns ctx's error, or the first
-// error of Advance. It waits on the configured Clock's timers.
+// Run advances the installation whenever something is due, until ctx is
+// done; it returns ctx's error, or the first error of Advance. It waits on
+// the configured Clock's timers.
+//
+// With the system clock, whose readings carry a monotonic reading, Run
+// also looks at the clock every PollInterval, to notice a wall clock that
+// was moved or a machine that resumed from sleep. A mock clock's time
+// moves only when the test moves it, and moving it fires the timers due
+// on the way: Run then wakes at each instant at which something is due,
+// and at no other, so that a mock moved a year ahead is followed in a few
+// steps rather than minute by minute. Between two due instants, nothing
+// changes but Status().At.
+//
+// In tests, the simplest way to drive a Manager is to move the mock clock
+// and call Advance with its reading, or to step through Next:
+//
+//	for next := m.Next(); !next.IsZero() && !next.After(end); next = m.Next() {
+//		mock.Set(next)
+//		if err := m.Advance(ctx, next); err != nil { … }
+//	}
 func (m *Manager) Run(ctx context.Context) error {
 	for {
-		wait := m.cfg.PollInterval
+		now := m.clock.Now()
+		var wake <-chan time.Time
+		wait, poll := m.cfg.PollInterval, monotonic(now)
 		if wait <= 0 {
 			wait = time.Minute
 		}
-		if next := m.snap.Load().next; !next.IsZero() {
-			if d := next.Sub(m.clock.Now()); d < wait {
-				wait = max(d, 0)
-			}
+		if next := m.snap.Load().next; !next.IsZero() && (!poll || next.Sub(now) < wait) {
+			wait, poll = max(next.Sub(now), 0), true
+		}
+		if poll {
+			wake = m.clock.After(wait)
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-m.clock.After(wait):
+		case <-wake:
 		}
 		if err := m.Advance(ctx, m.clock.Now()); err != nil {
 			return err
@@ -510,7 +690,9 @@ func (m *Manager) StartTrial(ctx context.Context) error {
 	})
 }
 
-func (m *Manager) now() time.Time { return m.clock.Now().UTC() }
+// now returns the clock's reading as it is, with its monotonic reading if
+// it has one (see change).
+func (m *Manager) now() time.Time { return m.clock.Now() }
 
 // refuseIfGone refuses changes to a deleted installation (S5) or one whose
 // end-user agreement was revoked (S8).
@@ -536,35 +718,92 @@ func WithActivationCode(code string) KeyOption {
 
 // AddKey verifies a license key and adds it to the installation, which
 // activates it: a term license starts its term now (L2); a license whose
-// start is in the future grants from then (L3). Adding a valid license
-// during Grace or Suspended returns to Active at once (S6).
+// start is in the future grants from then (L3). A license grants nothing
+// here before the instant it was added, so adding a valid license during
+// Grace or Suspended returns to Active at once, with a restored event
+// (S6), and what happened before stays in the timeline.
+//
+// Adding a key already held (the same license, by [License.Digest])
+// returns its license and changes nothing, so that an application may add
+// its keys at every start. Adding again a term license that was removed
+// continues its term from its first activation here.
 //
 // It fails, adding nothing, with the error of [Verifier.Verify], or with
-// ErrWrongProduct, ErrKeyHeld, ErrTrialUsed (a second trial, S10),
+// ErrWrongProduct, ErrKeyHeld (another key for a license ID held),
+// ErrActivationClosed (L2), ErrTrialUsed (a second trial, S10),
 // ErrDeleted or ErrAgreementRevoked.
 func (m *Manager) AddKey(ctx context.Context, key string, opts ...KeyOption) (*License, error) {
-	return m.changeWithKey(ctx, key, func(st *InstallationState, ev Evaluation, l *License) error {
-		if err := m.checkNotHeld(st, l.ID); err != nil {
+	var held *License
+	l, err := m.changeWithKey(ctx, key, func(st *InstallationState, ev Evaluation, l *License) error {
+		if i := m.find(*st, l.ID); i >= 0 && sameLicense(m.license[st.Keys[i].Key], l) {
+			held = m.license[st.Keys[i].Key]
+			return errUnchanged
+		}
+		rec, err := m.activate(st, key, l, ev.At)
+		if err != nil {
 			return err
 		}
-		if l.Trial && st.Trials > 0 {
-			return ErrTrialUsed
-		}
-		rec := KeyRecord{Key: key, Added: ev.At}
 		for _, o := range opts {
 			o(&rec)
-		}
-		if l.Term > 0 {
-			rec.Activated = ev.At
-		}
-		if l.Trial {
-			st.Trials++
-		} else if st.History.FirstActivated.IsZero() {
-			st.History.FirstActivated = ev.At
 		}
 		st.Keys = append(st.Keys, rec)
 		return nil
 	})
+	if held != nil {
+		return held, nil
+	}
+	return l, err
+}
+
+// errUnchanged stops an operation that has nothing to change.
+var errUnchanged = errors.New("license: nothing to change")
+
+// sameLicense reports whether a and b are the same license, by digest.
+func sameLicense(a, b *License) bool {
+	da, errA := a.Digest()
+	db, errB := b.Digest()
+	return errA == nil && errB == nil && da == db
+}
+
+// activate returns the record of key, carrying license l, added to st at
+// instant at as an active key, and counts its trial or first activation
+// in st. It refuses a license ID held, an activation after the license's
+// deadline (L2) and a second trial (S10).
+func (m *Manager) activate(st *InstallationState, key string, l *License, at time.Time) (KeyRecord, error) {
+	if err := m.checkNotHeld(st, l.ID); err != nil {
+		return KeyRecord{}, err
+	}
+	rec := KeyRecord{Key: key, Added: at}
+	if l.Term > 0 {
+		rec.Activated = at
+		// A term license removed and added again goes on with its first
+		// term here; only a new activation is held to its deadline.
+		if prev := m.removed(*st, l.ID); !prev.IsZero() {
+			rec.Activated = prev
+		} else if err := l.CanActivateAt(at); err != nil {
+			return KeyRecord{}, err
+		}
+	}
+	if l.Trial && st.Trials > 0 {
+		return KeyRecord{}, ErrTrialUsed
+	}
+	if l.Trial {
+		st.Trials++
+	} else if st.History.FirstActivated.IsZero() {
+		st.History.FirstActivated = at
+	}
+	return rec, nil
+}
+
+// removed returns the first activation of a removed key for license id,
+// or zero.
+func (m *Manager) removed(st InstallationState, id string) time.Time {
+	for _, k := range st.Keys {
+		if l := m.license[k.Key]; l != nil && l.ID == id && !k.Removed.IsZero() && !k.Activated.IsZero() {
+			return k.Activated
+		}
+	}
+	return time.Time{}
 }
 
 // changeWithKey verifies key for the installation's product, then runs op
@@ -586,6 +825,9 @@ func (m *Manager) changeWithKey(ctx context.Context, key string, op func(st *Ins
 		m.license[key] = l
 		return nil, nil
 	})
+	if errors.Is(err, errUnchanged) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -612,34 +854,90 @@ func (m *Manager) checkNotHeld(st *InstallationState, id string) error {
 	return nil
 }
 
-// RemoveKey removes the license with that ID. A reserve key standing
-// behind it takes over at once (R4).
+// RemoveKey removes the license with that ID: it grants nothing from now
+// on, and what it granted before stays in the installation's history. A
+// reserve key standing behind it takes over at once (R4). Removing the
+// last license leaves the installation unlicensed, with no grace: the
+// license did not expire. It fails with ErrUnknownLicense.
 func (m *Manager) RemoveKey(ctx context.Context, id string) error {
 	return m.change(ctx, m.now(), func(st *InstallationState, ev Evaluation) ([]Event, error) {
-		i := m.find(*st, id)
-		if i < 0 {
-			return nil, fmt.Errorf("%w: %s", ErrUnknownLicense, id)
-		}
-		l := m.license[st.Keys[i].Key]
-		st.Keys = slices.Delete(st.Keys, i, i+1)
-		// A reserve whose active key is gone takes over now, not at the
-		// removed key's expiry.
-		hs := m.holdings(*st)
-		active := m.activeIntervals(hs)
-		for j, h := range hs {
-			if !h.Reserve {
-				continue
-			}
-			if p := promotionInstant(hs, active, j); p.Equal(h.Added.UTC()) {
-				k := &st.Keys[m.find(*st, h.License.ID)]
-				k.Reserve, k.Promoted = false, ev.At
-				if h.License.Term > 0 {
-					k.Activated = ev.At
-				}
-			}
-		}
-		return []Event{newEvent(EventKeyRemoved, ev.At, id, describe(l)+" removed")}, nil
+		return nil, m.remove(st, id, ev.At)
 	})
+}
+
+// remove removes the held license with that ID from st at instant at: a
+// reserve is dropped, an active key ends its grant there. The reserve
+// behind an active key takes over when the settled evaluation promotes it
+// (R4), unless the key replacing it outlasts the reserve (R7).
+func (m *Manager) remove(st *InstallationState, id string, at time.Time) error {
+	i := m.find(*st, id)
+	if i < 0 {
+		return fmt.Errorf("%w: %s", ErrUnknownLicense, id)
+	}
+	if st.Keys[i].Reserve {
+		st.Keys = slices.Delete(st.Keys, i, i+1)
+		return nil
+	}
+	st.Keys[i].Removed = at
+	return nil
+}
+
+// ReplaceKey replaces the active license with ID old by the license key
+// key, in one step: the old key grants nothing from now on, the new one
+// is added as AddKey adds it, and a reserve key that expires before the
+// new key's validity ends is removed, with an event, so that another can
+// be added (R7). A reserve that outlasts the new key stays behind it. It
+// fails, changing nothing, with the errors of AddKey, or
+// ErrUnknownLicense.
+func (m *Manager) ReplaceKey(ctx context.Context, old, key string) (*License, error) {
+	return m.changeWithKey(ctx, key, func(st *InstallationState, ev Evaluation, l *License) error {
+		if i := m.find(*st, old); i < 0 || st.Keys[i].Reserve {
+			return fmt.Errorf("%w: %s", ErrUnknownLicense, old)
+		}
+		rec, err := m.activate(st, key, l, ev.At)
+		if err != nil {
+			return err
+		}
+		if err := m.remove(st, old, ev.At); err != nil {
+			return err
+		}
+		st.Keys = append(st.Keys, rec)
+		return nil
+	})
+}
+
+// HeldKey is a license key an installation holds, as [Manager.Keys] lists
+// it.
+type HeldKey struct {
+	License   *License  // the verified license
+	Key       string    // the license key's text
+	Reserve   bool      // held in reserve (R1); false for an active key
+	Added     time.Time // when the installation took the key
+	Activated time.Time // when a term license's term started (L2); zero for others
+	Promoted  time.Time // when it was promoted from reserve (R4); zero if never
+	Revoked   time.Time // when it was revoked (S8); zero if not
+	RenewalOf string    // the ID of the license it renews (N1–N3), if any
+}
+
+// Keys lists the license keys the installation holds, in the order they
+// were added: active keys and reserves, not those removed. A key whose
+// signer has been retired since it was added is not listed: it grants
+// nothing, and RemoveKey cannot name it either.
+func (m *Manager) Keys() []HeldKey {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var ks []HeldKey
+	for _, k := range m.st.Keys {
+		l := m.license[k.Key]
+		if l == nil || !k.Removed.IsZero() {
+			continue
+		}
+		ks = append(ks, HeldKey{
+			License: l, Key: k.Key, Reserve: k.Reserve, Added: k.Added, Activated: k.Activated,
+			Promoted: k.Promoted, Revoked: k.Revoked, RenewalOf: k.RenewalOf,
+		})
+	}
+	return ks
 }
 
 // AddReserve adds a reserve key (R1): it takes over, with no gap, when the
@@ -651,10 +949,13 @@ func (m *Manager) RemoveKey(ctx context.Context, id string) error {
 // ErrReserveSlotTaken (R3).
 func (m *Manager) AddReserve(ctx context.Context, key string) (*License, error) {
 	return m.changeWithKey(ctx, key, func(st *InstallationState, ev Evaluation, l *License) error {
-		if err := checkReserve(m.holdings(*st), l, ev.At); err != nil {
+		if err := checkReserve(m.held(*st), l, ev.At); err != nil {
 			return err
 		}
 		if err := m.checkNotHeld(st, l.ID); err != nil {
+			return err
+		}
+		if err := l.CanActivateAt(ev.At); err != nil {
 			return err
 		}
 		st.Keys = append(st.Keys, KeyRecord{Key: key, Added: ev.At, Reserve: true})
@@ -735,10 +1036,19 @@ func (m *Manager) RenewalRequest(id string) (RenewalRequest, error) {
 	if latest := m.snap.Load().at; at.Before(latest) {
 		at = latest // never judge before the latest instant seen (S9)
 	}
-	if _, until, _ := m.license[m.st.Keys[i].Key].Period(m.st.Keys[i].Activated); !renewable(until, at, m.policy.normalized().ExpiringWindow) {
-		return RenewalRequest{}, fmt.Errorf("%w: %s ends %s", ErrNotRenewable, id, formatEnd(until))
+	k := m.st.Keys[i]
+	if _, until, _ := m.license[k.Key].Period(k.Activated); k.Reserve || !renewable(until, at, m.policy.normalized().ExpiringWindow) {
+		return RenewalRequest{}, fmt.Errorf("%w: %s %s", ErrNotRenewable, id, notRenewable(k, until))
 	}
 	return m.renewalRequest(m.license[m.st.Keys[i].Key]), nil
+}
+
+// notRenewable says why a license that ends at until cannot be renewed.
+func notRenewable(k KeyRecord, until time.Time) string {
+	if k.Reserve {
+		return "is a reserve key: it takes over from the active key instead (R6)"
+	}
+	return "ends " + formatEnd(until)
 }
 
 func (m *Manager) renewalRequest(l *License) RenewalRequest {
@@ -776,11 +1086,14 @@ func (m *Manager) applyRenewal(st *InstallationState, i int, key string, l *Lice
 	_, until, _ := oldL.Period(old.Activated)
 	switch {
 	case old.Reserve || !renewable(until, at, m.policy.normalized().ExpiringWindow):
-		return fmt.Errorf("%w: %s ends %s", ErrNotRenewable, oldL.ID, formatEnd(until))
+		return fmt.Errorf("%w: %s %s", ErrNotRenewable, oldL.ID, notRenewable(old, until))
 	case l.Product != oldL.Product:
 		return fmt.Errorf("%w: %q renews %q", ErrRenewalMismatch, l.Product, oldL.Product)
 	}
 	if err := m.checkNotHeld(st, l.ID); err != nil {
+		return err
+	}
+	if err := l.CanActivateAt(at); err != nil {
 		return err
 	}
 	rec := KeyRecord{Key: key, Added: at, RenewalOf: oldL.ID, Code: old.Code}

@@ -119,7 +119,9 @@ func TestRenew_N1_S6_RenewDuringGraceReturnsToActive(t *testing.T) {
 	assert.Equal(t, a.ID, req.LicenseID)
 	_, err = rnRenew(h, a.ID, rnYearly())
 	require.NoError(t, err)
-	assert.Equal(t, []string{rsEv(late, license.EventRenewed)}, h.events())
+	// S6: the renewal grants from now, so the grace that ran stays history
+	// and the return is announced.
+	assert.Equal(t, []string{rsEv(late, license.EventRenewed), rsEv(late, license.EventRestored)}, h.events())
 	assert.Equal(t, license.Active, h.state(), "S6")
 	assert.True(t, h.m.Check("").Allowed)
 	assert.Equal(t, rsT.Add(rsYear), h.m.Status().Expiry)
@@ -140,7 +142,7 @@ func TestRenew_N1_S6_RenewWhileSuspendedReturnsToActive(t *testing.T) {
 	h.events()
 	_, err := rnRenew(h, a.ID, rnYearly())
 	require.NoError(t, err)
-	assert.Equal(t, []string{rsEv(late, license.EventRenewed)}, h.events())
+	assert.Equal(t, []string{rsEv(late, license.EventRenewed), rsEv(late, license.EventRestored)}, h.events())
 	assert.Equal(t, license.Active, h.state())
 	assert.True(t, h.m.Check("").Allowed)
 }
@@ -244,10 +246,10 @@ func TestRenew_N3_RenewalBases(t *testing.T) {
 		basis     license.RenewalBasis
 		at        time.Time
 		wantStart time.Time
-		restored  bool // a gap was closed (S6)
+		restored  bool // renewed after the expiry: a gap was closed (S6)
 	}{
 		{"FromExpiry/Default/Early", license.RenewFromExpiry, early, rsT, false},
-		{"FromExpiry/Default/Late", license.RenewFromExpiry, late, rsT, false},
+		{"FromExpiry/Default/Late", license.RenewFromExpiry, late, rsT, true},
 		{"FromNow/Early", license.RenewFromNow, early, early, false},
 		{"FromNow/Late", license.RenewFromNow, late, late, true},
 		{"FromNowIfExpired/Early", license.RenewFromNowIfExpired, early, rsT, false},
@@ -402,11 +404,13 @@ func TestRenew_R5_AutomaticRenewalAfterRestartPastExpiry(t *testing.T) {
 	h.clk.Set(rsT.Add(5 * license.Day)) // the application was stopped
 	h.reopen()
 	assert.Equal(t, 1, fake.calls())
+	// The renewal grants from the restart on (S6): the days the
+	// application was stopped after the expiry stay a grace in its
+	// history, and the return is announced.
 	got := h.events()
+	assert.Contains(t, got, rsEv(rsT, license.EventGraceStarted))
 	assert.Contains(t, got, rsEv(rsT.Add(5*license.Day), license.EventRenewed))
-	for _, e := range got {
-		assert.NotContains(t, e, string(license.EventGraceStarted))
-	}
+	assert.Contains(t, got, rsEv(rsT.Add(5*license.Day), license.EventRestored))
 	assert.Equal(t, license.Active, h.state())
 	assert.Equal(t, rsT.Add(rsYear), h.m.Status().Expiry)
 	h.reopen()
@@ -442,7 +446,7 @@ func TestRenew_R5_RenewerErrorSendsRenewalFailedOnceThenGrace(t *testing.T) {
 	// Manual activation still works.
 	_, err := rnRenew(h, a.ID, rnYearly())
 	require.NoError(t, err)
-	assert.Equal(t, []string{rsEv(rsT.Add(7*license.Day), license.EventRenewed)}, h.events())
+	assert.Equal(t, []string{rsEv(rsT.Add(7*license.Day), license.EventRenewed), rsEv(rsT.Add(7*license.Day), license.EventRestored)}, h.events())
 	assert.Equal(t, license.Active, h.state())
 	assert.Equal(t, 1, fake.calls())
 }

@@ -29,6 +29,10 @@ var (
 // wrapping ErrInvalidInput for an empty ID or a negative version.
 // Implementations must be safe for concurrent use; the package storetest
 // checks one.
+//
+// A document that is corrupt has no version that can be read:
+// DeleteInstallation deletes it whatever the version given, so that a
+// Manager can start the installation again (S9).
 type Store interface {
 	// LoadInstallation returns the state saved under id. Returns
 	// ErrNotFound if there is none.
@@ -38,8 +42,9 @@ type Store interface {
 	// version. Returns ErrConflict otherwise, saving nothing.
 	SaveInstallation(ctx context.Context, id string, st InstallationState) (version int64, err error)
 	// DeleteInstallation deletes the state saved under id if the stored
-	// version is version. Returns ErrNotFound if there is none, and
-	// ErrConflict if its version differs.
+	// version is version, or if the stored state is corrupt. Returns
+	// ErrNotFound if there is none, and ErrConflict if its version
+	// differs.
 	DeleteInstallation(ctx context.Context, id string, version int64) error
 }
 
@@ -64,6 +69,7 @@ type KeyRecord struct {
 	Reserve   bool      `json:"reserve,omitempty"`
 	Promoted  time.Time `json:"promoted,omitzero"`
 	Revoked   time.Time `json:"revoked,omitzero"`
+	Removed   time.Time `json:"removed,omitzero"` // kept, so that what it granted stays history
 	RenewalOf string    `json:"renewal_of,omitempty"`
 	Code      string    `json:"code,omitempty"`
 }

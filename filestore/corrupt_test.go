@@ -52,10 +52,8 @@ var corruptCases = []corruptCase{{
 		st := sampleState()
 		st.Version = 2
 		_, save := s.SaveInstallation(ctx, "app", st)
-		return map[string]error{
-			"Save":   save,
-			"Delete": s.DeleteInstallation(ctx, "app", 2),
-		}
+		// Delete is the way out: see TestManager_S9_CorruptFileStartsWithTrialUsed.
+		return map[string]error{"Save": save}
 	},
 }, {
 	name: "Organization",

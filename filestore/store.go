@@ -71,9 +71,10 @@ func (s *Store) SaveInstallation(ctx context.Context, id string, st license.Inst
 }
 
 // DeleteInstallation deletes the state saved under id if its version is
-// version. Returns license.ErrNotFound if there is none,
-// license.ErrConflict if its version differs, and an error wrapping
-// license.ErrCorrupt, deleting nothing, if its file is damaged.
+// version, or if its file is damaged: a damaged file has no version to
+// compare, and deleting it is how a Manager starts the installation again.
+// Returns license.ErrNotFound if there is none, and license.ErrConflict if
+// its version differs.
 func (s *Store) DeleteInstallation(ctx context.Context, id string, version int64) error {
 	if err := s.check(ctx, id, version); err != nil {
 		return err
@@ -91,6 +92,7 @@ func (s *Store) DeleteInstallation(ctx context.Context, id string, version int64
 	switch {
 	case errors.Is(err, errNoDoc):
 		return license.ErrNotFound
+	case errors.Is(err, license.ErrCorrupt):
 	case err != nil:
 		return err
 	case stored != version:

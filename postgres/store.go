@@ -221,7 +221,9 @@ func (s *Store) SaveInstallation(ctx context.Context, id string, st license.Inst
 }
 
 // DeleteInstallation deletes the state saved under id if its version is
-// version. It returns license.ErrNotFound if there is none, and
+// version, or if the stored state is corrupt (its version cannot be
+// trusted, and deleting it is how a Manager starts the installation
+// again). It returns license.ErrNotFound if there is none, and
 // license.ErrConflict if its version differs.
 func (s *Store) DeleteInstallation(ctx context.Context, id string, version int64) error {
 	if err := checkArgs(ctx, id, version); err != nil {
@@ -239,9 +241,18 @@ func (s *Store) DeleteInstallation(ctx context.Context, id string, version int64
 		return nil
 	case current == nil:
 		return license.ErrNotFound
-	default:
+	}
+	if _, err := s.LoadInstallation(ctx, id); !errors.Is(err, license.ErrCorrupt) {
 		return license.ErrConflict
 	}
+	// Damaged: delete the row read, unless a writer replaced it since.
+	if err := s.pool.QueryRow(ctx, s.sql.deleteInstallation, id, *current).Scan(&deleted, &current); err != nil {
+		return fmt.Errorf("postgres: delete installation %q: %w", id, err)
+	}
+	if deleted != 1 {
+		return license.ErrConflict
+	}
+	return nil
 }
 
 // checkArgs checks what every installation method receives, as

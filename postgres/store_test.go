@@ -281,6 +281,14 @@ func TestCorrupt(t *testing.T) {
 			if got := QueryInt64s(t, "SELECT version FROM "+table(schema, "organizations")); got[0] != 1 {
 				t.Errorf("an update overwrote the damaged organization: version %d", got[0])
 			}
+			// A damaged installation is deleted whatever the version
+			// given, so that a Manager can start it again (S9).
+			if err := s.DeleteInstallation(ctx, "app-1", 0); err != nil {
+				t.Errorf("DeleteInstallation of a damaged state = %v, want nil", err)
+			}
+			if _, err := s.LoadInstallation(ctx, "app-1"); !errors.Is(err, license.ErrNotFound) {
+				t.Errorf("LoadInstallation after deleting = %v, want ErrNotFound", err)
+			}
 		})
 	}
 	t.Run("OrganizationUnderAnotherID", func(t *testing.T) {
