@@ -1120,14 +1120,18 @@ type snapshot struct {
 	reason   error
 	expiry   time.Time
 	all      bool
-	features []string
+	features map[string]struct{} // a set: Check's cost does not grow with it
 	eval     Evaluation
 }
 
 func (m *Manager) publish(ev Evaluation) {
+	features := make(map[string]struct{}, len(ev.Features))
+	for _, f := range ev.Features {
+		features[f] = struct{}{}
+	}
 	m.snap.Store(&snapshot{
 		at: ev.At, next: ev.Next, state: ev.State, reason: ev.Reason, expiry: ev.Expiry,
-		all: ev.AllFeatures, features: ev.Features, eval: ev,
+		all: ev.AllFeatures, features: features, eval: ev,
 	})
 }
 
@@ -1139,9 +1143,12 @@ func (m *Manager) Check(feature string) Decision {
 	d := Decision{State: s.state, Reason: s.reason, Expiry: s.expiry}
 	switch {
 	case s.reason != nil:
-	case feature == "" || s.all || slices.Contains(s.features, feature):
+	case feature == "" || s.all:
 		d.Allowed = true
 	default:
+		_, d.Allowed = s.features[feature]
+	}
+	if !d.Allowed && d.Reason == nil {
 		d.Reason = ErrFeatureNotLicensed
 	}
 	return d
