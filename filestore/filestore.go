@@ -23,6 +23,13 @@
 // never overwritten. Repairing it is for a person: restore the file from a
 // backup, or delete it.
 //
+// The store opens its files without following symbolic links and reads
+// regular files only: a symbolic link, a FIFO or a device where a document
+// or a lock file should be is refused with an error wrapping
+// [ErrNotRegular] (and [license.ErrCorrupt], for a document), at once. So
+// a link cannot make the store create or write a file outside its
+// directory, and a FIFO cannot block a call forever while it holds a lock.
+//
 // # Guarantees
 //
 // Every write is atomic and durable: the new document goes to a temporary
@@ -318,9 +325,12 @@ func corrupt(d doc, format string, args ...any) error {
 // file, and an error wrapping license.ErrCorrupt if it is damaged. The
 // caller holds d's lock.
 func (s *Store) read(d doc, v any) (int64, error) {
-	data, err := os.ReadFile(d.path())
+	data, err := readRegular(d.path())
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, errNoDoc
+	}
+	if errors.Is(err, ErrNotRegular) {
+		return 0, fmt.Errorf("%w: %s %q: %w", license.ErrCorrupt, d.kind, d.id, err)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("filestore: %w", err)
@@ -354,6 +364,16 @@ func (s *Store) read(d doc, v any) (int64, error) {
 		}
 	}
 	return e.Version, nil
+}
+
+// readRegular reads the regular file at path; see openRegular.
+func readRegular(path string) ([]byte, error) {
+	f, err := openRegular(path, os.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
 }
 
 // write saves v as version version of d, atomically and durably. The
