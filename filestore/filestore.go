@@ -102,6 +102,7 @@ type Store struct {
 	dir    string // absolute
 	locks  keyedLocks
 	closed atomic.Bool
+	fs     fileSystem // the disk, as writes see it
 }
 
 // Subdirectories and file names.
@@ -137,7 +138,7 @@ func Open(dir string) (*Store, error) {
 			return nil, err
 		}
 	}
-	s := &Store{dir: abs}
+	s := &Store{dir: abs, fs: osFS{}}
 	for _, sub := range []string{"", installationsDir, organizationsDir} {
 		if err := s.clean(filepath.Join(abs, sub)); err != nil {
 			return nil, err
@@ -389,14 +390,17 @@ func (s *Store) write(d doc, version int64, v any) error {
 	if err != nil {
 		return fmt.Errorf("filestore: encode %s %q: %w", d.kind, d.id, err)
 	}
-	return writeFile(d.dir, d.base+docExt, append(data, '\n'))
+	return writeFile(s.fs, d.dir, d.base+docExt, append(data, '\n'))
 }
 
-// writeFile replaces dir/name with data atomically: it writes a temporary
-// file in dir, flushes it to disk, renames it over dir/name and flushes
-// dir.
-func writeFile(dir, name string, data []byte) error {
-	f, err := os.CreateTemp(dir, name+".tmp-*")
+// writeFile replaces dir/name with data atomically and durably, through
+// fsys: it writes a temporary file in dir, flushes it to disk, renames it
+// over dir/name and flushes dir. The order matters: a rename that reaches
+// the disk before the file's data would leave, after a power cut, an empty
+// or partial document under the real name, and a directory not flushed
+// may lose the rename itself.
+func writeFile(fsys fileSystem, dir, name string, data []byte) error {
+	f, err := fsys.createTemp(dir, name+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("filestore: %w", err)
 	}
@@ -409,14 +413,40 @@ func writeFile(dir, name string, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, name))
+		err = fsys.rename(tmp, filepath.Join(dir, name))
 	}
 	if err != nil {
-		os.Remove(tmp)
+		fsys.remove(tmp)
 		return fmt.Errorf("filestore: %w", err)
 	}
-	return syncDir(dir)
+	return fsys.syncDir(dir)
 }
+
+// fileSystem is what writeFile does to the disk, so that a test can check
+// the order of its steps, which a crash test cannot see: without a power
+// cut, a missing fsync changes nothing.
+type fileSystem interface {
+	createTemp(dir, pattern string) (tempFile, error)
+	rename(from, to string) error
+	remove(name string) error
+	syncDir(dir string) error
+}
+
+// tempFile is the temporary file writeFile writes.
+type tempFile interface {
+	io.Writer
+	Sync() error
+	Close() error
+	Name() string
+}
+
+// osFS is the operating system's file system.
+type osFS struct{}
+
+func (osFS) createTemp(dir, pattern string) (tempFile, error) { return os.CreateTemp(dir, pattern) }
+func (osFS) rename(from, to string) error                     { return os.Rename(from, to) }
+func (osFS) remove(name string) error                         { return os.Remove(name) }
+func (osFS) syncDir(dir string) error                         { return syncDir(dir) }
 
 // syncDir flushes directory dir, so that the names created, renamed or
 // removed in it survive a crash.
