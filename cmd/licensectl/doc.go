@@ -60,9 +60,10 @@
 //
 // Verify reads a license key from FILE, or from standard input when FILE
 // is absent or "-", verifies its signature against the trusted verifying
-// keys given with -pub (each a key's text or a file holding one), and checks that the license is in force at the
-// instant -at (default now); a term license counts as activated at that
-// instant. Line breaks and spaces in the key are ignored. On success it
+// keys given with -pub (each a key's text or a file holding one), and
+// checks that the license is in force at the instant -at (default now); a
+// term license counts as activated at that instant. Line breaks and spaces
+// in the key are ignored. On success it
 // prints on standard output a JSON object:
 //
 //	{"verified": true, "key_id": "name+hash", "digest": "<hex>", "license": {…}}
