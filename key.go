@@ -100,20 +100,21 @@ func ParseVerifyingKey(text string) (VerifyingKey, error) {
 
 // splitKeyText splits name+hash+base64 (the text of a verifying key, and
 // of a signing key after its prefix) and checks each part; the base64 must
-// decode to size bytes. Its errors never repeat the base64 part, which is
-// a secret in a signing key.
+// decode to size bytes. Its errors never repeat any part of the text: a
+// signing key, or a bare seed pasted where a key was expected, holds '+'
+// in its base64, so any part may be a piece of a secret.
 func splitKeyText(text string, size int) (name string, hash uint32, key []byte, err error) {
 	name, rest, ok1 := strings.Cut(text, "+")
 	hash64, key64, ok2 := strings.Cut(rest, "+")
 	if !ok1 || !ok2 {
 		return "", 0, nil, errors.New("want name+hash+key")
 	}
-	if err := checkKeyName(name); err != nil {
-		return "", 0, nil, err
+	if why := keyNameProblem(name); why != "" {
+		return "", 0, nil, fmt.Errorf("%w: the name %s", ErrInvalidKeyName, why)
 	}
 	hash, ok := parseHash(hash64)
 	if !ok {
-		return "", 0, nil, errors.New("hash " + quoteShort(hash64) + " is not 8 lower-case hex digits")
+		return "", 0, nil, errors.New("the hash is not 8 lower-case hex digits")
 	}
 	key, err = base64.StdEncoding.Strict().DecodeString(key64)
 	if err != nil {
@@ -151,8 +152,8 @@ type SigningKey struct {
 // identifies the vendor or the key's generation, such as "acme-2026"; it
 // is 1 to 64 ASCII letters, digits, '.', '_' or '-'.
 func GenerateSigningKey(name string, rand io.Reader) (*SigningKey, error) {
-	if err := checkKeyName(name); err != nil {
-		return nil, err
+	if why := keyNameProblem(name); why != "" {
+		return nil, fmt.Errorf("%w: %s %s", ErrInvalidKeyName, quoteShort(name), why)
 	}
 	if rand == nil {
 		rand = cryptoRand
@@ -447,8 +448,8 @@ func checkKeyID(id string) error {
 	if !ok {
 		return fmt.Errorf("%w: key ID %s is not name+hash", ErrMalformedKey, quoteShort(id))
 	}
-	if err := checkKeyName(name); err != nil {
-		return fmt.Errorf("%w: %w", ErrMalformedKey, err)
+	if why := keyNameProblem(name); why != "" {
+		return fmt.Errorf("%w: %w: %s %s", ErrMalformedKey, ErrInvalidKeyName, quoteShort(name), why)
 	}
 	if _, ok := parseHash(hash); !ok {
 		return fmt.Errorf("%w: key ID %s: hash is not 8 lower-case hex digits", ErrMalformedKey, quoteShort(id))
@@ -482,19 +483,20 @@ func asciiSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
 
-// checkKeyName enforces the key name alphabet, which keeps key IDs free of
-// the separators '+' and whitespace.
-func checkKeyName(name string) error {
+// keyNameProblem enforces the key name alphabet, which keeps key IDs free
+// of the separators '+' and whitespace. It returns what is wrong with
+// name, without repeating it, or "" when name is a key name.
+func keyNameProblem(name string) string {
 	if name == "" || len(name) > 64 {
-		return fmt.Errorf("%w: %s must be 1 to 64 bytes", ErrInvalidKeyName, quoteShort(name))
+		return "must be 1 to 64 bytes"
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return fmt.Errorf("%w: %s may hold only ASCII letters, digits, '.', '_' and '-'", ErrInvalidKeyName, quoteShort(name))
+			return "may hold only ASCII letters, digits, '.', '_' and '-'"
 		}
 	}
-	return nil
+	return ""
 }
 
 // keyHash is the hash in a key ID: the first four bytes of

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/internal/leaktest"
 )
 
 // K1, L1: every field survives signing and verification.
@@ -465,4 +466,56 @@ func TestZeroValues_FailWithoutPanic(t *testing.T) {
 	_, err = v.Verify(MustSign(t, MustSigningKey(t, "acme", "zero"), fullLicense()))
 	assert.ErrorIs(t, err, license.ErrUnknownSigner)
 	assert.ErrorIs(t, v.Retire("acme+00000000"), license.ErrUnknownSigner)
+}
+
+// K4: no error of a key parser repeats any piece of a signing key, in
+// whatever form it is given where it does not belong: its text, the text
+// without its prefix, the bare seed in base64 (standard, unpadded,
+// URL-safe) or hex, or the whole private key in base64. A seed holds '+'
+// in its base64, which once made its pieces pass for a key's name or hash,
+// quoted back in the error.
+func TestKeyParsers_K4_NeverRepeatASigningKey(t *testing.T) {
+	v := MustVerifier(t, MustSigningKey(t, "acme-2026", "trusted"))
+	parsers := map[string]func(string) error{
+		"ParseVerifyingKey": func(s string) error { _, err := license.ParseVerifyingKey(s); return err },
+		"ParseSigningKey":   func(s string) error { _, err := license.ParseSigningKey(s); return err },
+		"UnmarshalText":     func(s string) error { var k license.VerifyingKey; return k.UnmarshalText([]byte(s)) },
+		"Verify":            func(s string) error { _, err := v.Verify(s); return err },
+		"DecodeUnverified":  func(s string) error { _, _, err := license.DecodeUnverified(s); return err },
+		"ParseCode":         func(s string) error { _, err := license.ParseCode(s); return err },
+	}
+	leaks, leakyKeys := 0, 0
+	for _, s := range leaktest.Secrets(1000, 4) {
+		leaky := false
+		for form, text := range s.Forms {
+			for name, parse := range parsers {
+				err := parse(text)
+				if err == nil {
+					if name == "ParseSigningKey" && form == "text" {
+						continue
+					}
+					t.Fatalf("%s accepted a signing key's %s form", name, form)
+				}
+				if piece, ok := s.Leak(err.Error()); ok {
+					if leaks++; leaks <= 5 {
+						t.Errorf("%s(%s form): error repeats %q of the secret: %v", name, form, piece, err)
+					}
+					leaky = true
+				}
+			}
+		}
+		if leaky {
+			leakyKeys++
+		}
+		var log bytes.Buffer
+		slog.New(slog.NewTextHandler(&log, nil)).Info("loaded", "key", s.Key)
+		slog.New(slog.NewJSONHandler(&log, nil)).Info("loaded", "key", s.Key)
+		fmt.Fprintf(&log, "%v %+v %#v %s %q", s.Key, s.Key, s.Key, s.Key, s.Key)
+		if piece, ok := s.Leak(log.String()); ok {
+			t.Fatalf("a log line or formatted key repeats %q of the secret: %s", piece, log.String())
+		}
+	}
+	if leaks > 0 {
+		t.Errorf("%d errors repeat a piece of the secret, for %d of 1000 keys", leaks, leakyKeys)
+	}
 }

@@ -234,43 +234,67 @@ func (p *Portal) issue(v *Vendor, template License, org string, now time.Time) (
 
 // distribute deploys o's automatically distributed keys to the devices
 // that need them (D2): each device with a key's product installed and no
-// seat of that product gets a seat, while the key has room. It returns the
+// seat of that product gets a seat, while the key has room, in the order
+// of the keys' IDs, then of the devices' fingerprints. It returns the
 // events the new seats cause.
+//
+// It runs inside the organization's update, on every device registration,
+// so it reads the seats once, into the usage of each license and the
+// products each device holds a seat of, and sorts only the devices that
+// need a seat: its cost grows linearly with the devices and seats, not
+// with their product.
 func (p *Portal) distribute(o *Organization, now time.Time) []Event {
-	var events []Event
-	for _, id := range slices.Sorted(maps.Keys(o.Keys)) {
-		k := o.Keys[id]
-		if !k.AutoDistribute || k.License.ValidAt(now, now) != nil {
-			continue
+	var auto []string
+	for id, k := range o.Keys {
+		if k.AutoDistribute && k.License.ValidAt(now, now) == nil {
+			auto = append(auto, id)
 		}
-		for _, fp := range slices.Sorted(maps.Keys(o.Devices)) {
-			d := o.Devices[fp]
-			if !slices.Contains(d.Apps, k.License.Product) || o.hasProductSeat(fp, k.License.Product) {
-				continue
+	}
+	if len(auto) == 0 {
+		return nil
+	}
+	slices.Sort(auto)
+	// seated[product] holds the devices with a seat of product.
+	seated := map[string]map[string]bool{}
+	used := map[string]int{}
+	for _, id := range auto {
+		seated[o.Keys[id].License.Product] = map[string]bool{}
+		used[id] = 0
+	}
+	for _, st := range o.Seats {
+		if _, ok := used[st.License]; ok {
+			used[st.License] += st.Units
+		}
+		if k, ok := o.Keys[st.License]; ok && st.Device != "" {
+			if m := seated[k.License.Product]; m != nil {
+				m[st.Device] = true
 			}
-			n, err := units(k.License, d)
-			if err != nil || !p.room(o, id, n) {
+		}
+	}
+	var events []Event
+	for _, id := range auto {
+		l := o.Keys[id].License
+		has := seated[l.Product]
+		var need []string
+		for fp, d := range o.Devices {
+			if !has[fp] && slices.Contains(d.Apps, l.Product) {
+				need = append(need, fp)
+			}
+		}
+		slices.Sort(need)
+		for _, fp := range need {
+			n, err := units(l, o.Devices[fp])
+			if err != nil || l.Scheme.Counted() && used[id]+n > p.limit(l) {
 				continue
 			}
 			o.Seats[seatID(id, fp, "")] = Seat{License: id, Device: fp, Units: n, Assigned: now}
+			used[id] += n
+			has[fp] = true
 			o.record(Actor{ID: "auto-distribution", Org: o.ID}, now, "seat.assign", id, fp)
 		}
 		events = append(events, p.levelEvents(o, id, now)...)
 	}
 	return events
-}
-
-// hasProductSeat reports whether device fp holds a seat of a license for
-// product.
-func (o *Organization) hasProductSeat(fp, product string) bool {
-	for _, st := range o.Seats {
-		if st.Device == fp {
-			if k, ok := o.Keys[st.License]; ok && k.License.Product == product {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // room reports whether license id can take n more units under the
@@ -280,8 +304,14 @@ func (p *Portal) room(o *Organization, id string, n int) bool {
 	if !l.Scheme.Counted() {
 		return true
 	}
-	limit := l.Quantity + l.Quantity*p.cfg.Overage/100
-	return o.usage(id, p.cfg.Overage).Used+n <= limit
+	return o.usage(id, p.cfg.Overage).Used+n <= p.limit(l)
+}
+
+// limit returns the units license l may count under the portal's overage
+// (D6): its quantity plus the overage, a percentage of the quantity,
+// rounded down.
+func (p *Portal) limit(l *License) int {
+	return l.Quantity + l.Quantity*p.cfg.Overage/100
 }
 
 // levelEvents returns the events of license id's usage: a usage-level

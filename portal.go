@@ -45,7 +45,9 @@ type PortalConfig struct {
 	// Clock is the time source. Nil means the system clock.
 	Clock Clock
 	// Overage is how far, in percent of a license's quantity, usage may
-	// go beyond it before new seats are refused (D6). Zero allows none.
+	// go beyond it before new seats are refused (D6): with 10, a license
+	// of 20 units takes 22, one of 15 takes 16 (rounded down). Zero
+	// allows none.
 	Overage int
 	// ActivationGrace is how long a subscription's term may run before it
 	// must be paid in full with licenses (S7); see [OrgScope.Activate].

@@ -108,7 +108,7 @@ func (s *OrgScope) assign(ctx context.Context, id, fp, user string) (Seat, error
 		}
 		if !s.p.room(o, id, n) {
 			used := o.usage(id, s.p.cfg.Overage).Used
-			limit := l.Quantity + l.Quantity*s.p.cfg.Overage/100
+			limit := s.p.limit(l)
 			who := seatHolder(fp, user)
 			e := newEvent(EventRestrictionExceeded, now, id, fmt.Sprintf(
 				"%s: seat for %s refused: %d of %d used, %d more would pass the limit of %d (overage %d%%)",

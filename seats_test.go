@@ -416,3 +416,44 @@ func TestAssignSeat_D1_ConcurrentSameDeviceOneSeat(t *testing.T) {
 	}
 	assert.Equal(t, 1, assigned)
 }
+
+// D6: the overage is a percentage of the quantity, rounded down, not a
+// number of units: with 10 %, a license of 20 units takes 22 (not 30), one
+// of 1,000 takes 1,100 (not 1,010), one of 15 takes 16; with 50 %, one of
+// 20 takes 30 (not 70). At quantity 100 the two readings agree, so these
+// quantities tell them apart.
+func TestOverage_D6_PercentOfQuantity(t *testing.T) {
+	for _, c := range []struct{ quantity, overage, limit int }{
+		{20, 10, 22}, {1000, 10, 1100}, {15, 10, 16}, {20, 50, 30}, {20, 0, 20},
+	} {
+		t.Run(fmt.Sprintf("Quantity%d/Overage%d", c.quantity, c.overage), func(t *testing.T) {
+			h, _ := dsHarness(t, c.overage)
+			dsAdd(t, h, "acme", license.License{ID: "L-CORE", Scheme: license.SchemePerCore, Quantity: c.quantity,
+				Expiry: day("2027-01-01")}, license.KeyOptions{})
+			dsRegister(t, h, "acme", license.Device{Fingerprint: "big", OS: license.TypeServer, CPUs: 1, Cores: c.limit})
+			dsRegister(t, h, "acme", license.Device{Fingerprint: "one-more", OS: license.TypeServer, CPUs: 1, Cores: 1})
+			_, err := h.as("acme").AssignSeat(h.ctx, "L-CORE", "big")
+			require.NoError(t, err, "%d cores: up to the limit", c.limit)
+			_, err = h.as("acme").AssignSeat(h.ctx, "L-CORE", "one-more")
+			require.ErrorIs(t, err, license.ErrRestrictionExceeded, "one core beyond the limit")
+			assert.Equal(t, c.limit, dsUsage(t, h, "acme", "L-CORE").Used)
+		})
+	}
+}
+
+// D2, D6: automatic distribution stops at the same limit: 22 of 30
+// devices get a seat of a 20-device license under a 10 % overage.
+func TestAutoDistribute_D2_D6_StopsAtPercentOverage(t *testing.T) {
+	h, _ := dsHarness(t, 10)
+	dsAdd(t, h, "acme", seatsLicense("L-AUTO", 20), license.KeyOptions{AutoDistribute: true})
+	for i := range 30 {
+		dsRegister(t, h, "acme", license.Device{Fingerprint: fmt.Sprintf("pc-%02d", i), OS: license.TypeWorkstation,
+			Apps: []string{"acme-backup"}})
+	}
+	u := dsUsage(t, h, "acme", "L-AUTO")
+	assert.Equal(t, 22, u.Used)
+	assert.Equal(t, 22, u.Devices)
+	unactivated, err := h.as("acme").UnactivatedDevices(h.ctx)
+	require.NoError(t, err)
+	assert.Len(t, unactivated, 8)
+}

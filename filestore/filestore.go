@@ -23,6 +23,13 @@
 // never overwritten. Repairing it is for a person: restore the file from a
 // backup, or delete it.
 //
+// The store opens its files without following symbolic links and reads
+// regular files only: a symbolic link, a FIFO or a device where a document
+// or a lock file should be is refused with an error wrapping
+// [ErrNotRegular] (and [license.ErrCorrupt], for a document), at once. So
+// a link cannot make the store create or write a file outside its
+// directory, and a FIFO cannot block a call forever while it holds a lock.
+//
 // # Guarantees
 //
 // Every write is atomic and durable: the new document goes to a temporary
@@ -95,6 +102,7 @@ type Store struct {
 	dir    string // absolute
 	locks  keyedLocks
 	closed atomic.Bool
+	fs     fileSystem // the disk, as writes see it
 }
 
 // Subdirectories and file names.
@@ -130,7 +138,7 @@ func Open(dir string) (*Store, error) {
 			return nil, err
 		}
 	}
-	s := &Store{dir: abs}
+	s := &Store{dir: abs, fs: osFS{}}
 	for _, sub := range []string{"", installationsDir, organizationsDir} {
 		if err := s.clean(filepath.Join(abs, sub)); err != nil {
 			return nil, err
@@ -318,9 +326,12 @@ func corrupt(d doc, format string, args ...any) error {
 // file, and an error wrapping license.ErrCorrupt if it is damaged. The
 // caller holds d's lock.
 func (s *Store) read(d doc, v any) (int64, error) {
-	data, err := os.ReadFile(d.path())
+	data, err := readRegular(d.path())
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, errNoDoc
+	}
+	if errors.Is(err, ErrNotRegular) {
+		return 0, fmt.Errorf("%w: %s %q: %w", license.ErrCorrupt, d.kind, d.id, err)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("filestore: %w", err)
@@ -356,6 +367,16 @@ func (s *Store) read(d doc, v any) (int64, error) {
 	return e.Version, nil
 }
 
+// readRegular reads the regular file at path; see openRegular.
+func readRegular(path string) ([]byte, error) {
+	f, err := openRegular(path, os.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
 // write saves v as version version of d, atomically and durably. The
 // caller holds d's lock exclusively.
 func (s *Store) write(d doc, version int64, v any) error {
@@ -369,14 +390,17 @@ func (s *Store) write(d doc, version int64, v any) error {
 	if err != nil {
 		return fmt.Errorf("filestore: encode %s %q: %w", d.kind, d.id, err)
 	}
-	return writeFile(d.dir, d.base+docExt, append(data, '\n'))
+	return writeFile(s.fs, d.dir, d.base+docExt, append(data, '\n'))
 }
 
-// writeFile replaces dir/name with data atomically: it writes a temporary
-// file in dir, flushes it to disk, renames it over dir/name and flushes
-// dir.
-func writeFile(dir, name string, data []byte) error {
-	f, err := os.CreateTemp(dir, name+".tmp-*")
+// writeFile replaces dir/name with data atomically and durably, through
+// fsys: it writes a temporary file in dir, flushes it to disk, renames it
+// over dir/name and flushes dir. The order matters: a rename that reaches
+// the disk before the file's data would leave, after a power cut, an empty
+// or partial document under the real name, and a directory not flushed
+// may lose the rename itself.
+func writeFile(fsys fileSystem, dir, name string, data []byte) error {
+	f, err := fsys.createTemp(dir, name+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("filestore: %w", err)
 	}
@@ -389,14 +413,40 @@ func writeFile(dir, name string, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, name))
+		err = fsys.rename(tmp, filepath.Join(dir, name))
 	}
 	if err != nil {
-		os.Remove(tmp)
+		fsys.remove(tmp)
 		return fmt.Errorf("filestore: %w", err)
 	}
-	return syncDir(dir)
+	return fsys.syncDir(dir)
 }
+
+// fileSystem is what writeFile does to the disk, so that a test can check
+// the order of its steps, which a crash test cannot see: without a power
+// cut, a missing fsync changes nothing.
+type fileSystem interface {
+	createTemp(dir, pattern string) (tempFile, error)
+	rename(from, to string) error
+	remove(name string) error
+	syncDir(dir string) error
+}
+
+// tempFile is the temporary file writeFile writes.
+type tempFile interface {
+	io.Writer
+	Sync() error
+	Close() error
+	Name() string
+}
+
+// osFS is the operating system's file system.
+type osFS struct{}
+
+func (osFS) createTemp(dir, pattern string) (tempFile, error) { return os.CreateTemp(dir, pattern) }
+func (osFS) rename(from, to string) error                     { return os.Rename(from, to) }
+func (osFS) remove(name string) error                         { return os.Remove(name) }
+func (osFS) syncDir(dir string) error                         { return syncDir(dir) }
 
 // syncDir flushes directory dir, so that the names created, renamed or
 // removed in it survive a crash.

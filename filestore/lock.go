@@ -2,6 +2,7 @@ package filestore
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"sync"
@@ -111,7 +112,7 @@ func openLocked(path string, exclusive, create, block bool) (*os.File, error) {
 		flags = os.O_RDWR | os.O_CREATE
 	}
 	for {
-		f, err := os.OpenFile(path, flags, 0o600)
+		f, err := openRegular(path, flags)
 		if err != nil {
 			return nil, err
 		}
@@ -137,6 +138,51 @@ func openLocked(path string, exclusive, create, block bool) (*os.File, error) {
 			return nil, err2
 		}
 	}
+}
+
+// ErrNotRegular: a document or lock file of the store is not a regular
+// file but a symbolic link, a FIFO, a device, a socket or a directory.
+// The store never follows or reads such a file: a link could make it
+// write outside its directory, and a FIFO would block forever.
+var ErrNotRegular = errors.New("filestore: not a regular file")
+
+// openRegular opens the file at path, with flags, if it is a regular
+// file: it does not follow a symbolic link, and a FIFO or device does not
+// block it. Otherwise it fails with ErrNotRegular, or the open's error.
+func openRegular(path string, flags int) (*os.File, error) {
+	f, err := os.OpenFile(path, flags|openFlags, 0o600)
+	if err != nil {
+		if fi, lerr := os.Lstat(path); lerr == nil && !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("%w: %s is a %s", ErrNotRegular, path, typeName(fi.Mode()))
+		}
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = fmt.Errorf("%w: %s is a %s", ErrNotRegular, path, typeName(fi.Mode()))
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// typeName names the type of a file that is not regular.
+func typeName(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		return "FIFO"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m.IsDir():
+		return "directory"
+	}
+	return "special file"
 }
 
 // remove removes the lock file, which must be held exclusively; the

@@ -11,6 +11,11 @@ import (
 // supported reports whether this platform has flock(2).
 const supported = true
 
+// openFlags are added to every open of a document or lock file: a
+// symbolic link is not followed (the open fails), and a FIFO or device
+// does not block the open; the file is then refused by its type.
+const openFlags = syscall.O_NOFOLLOW | syscall.O_NONBLOCK
+
 // flock takes (shared or exclusive) or, with block false, tries to take
 // the advisory lock of f. It reports errWouldBlock when block is false and
 // another open file description holds a conflicting lock.

@@ -13,8 +13,8 @@ import (
 
 const issueUsage = `Usage: licensectl issue -key FILE -id ID -product P [-edition E]
 	[-type server|workstation|any] [-scheme device|vm|cpu|core|user|unmetered]
-	[-quantity N] [-features a,b] [-org O] [-starts RFC3339]
-	[-expires RFC3339 | -term 365d] [-trial] [-json FILE]
+	[-quantity N] [-features a,b] [-org O] [-starts DATE|RFC3339]
+	[-expires DATE|RFC3339 | -term 1y|6mo|30d|720h] [-trial] [-json FILE]
 
 Issue signs a license with the signing key in FILE and prints its license
 key, one line, on standard output.
@@ -25,7 +25,13 @@ partner, custom and issued_at. Flags given on the command line override
 the template; -expires or -term given on the command line also clears the
 template's term or expiry. "-json -" reads the template from standard
 input. The license is issued now, to the second, unless the template sets
-issued_at. Instants are RFC 3339, such as 2026-01-31T00:00:00Z.
+issued_at. Instants are a date, such as 2027-01-01, meaning midnight UTC
+at its start, or RFC 3339, such as 2027-01-01T12:00:00Z. A term is days
+(30d), a Go duration (720h), or years and months of fixed length: 1y is
+365 days and 1mo is 30 days, whatever the calendar.
+
+The signing key FILE must be readable by its owner only (chmod 600),
+as keygen writes it.
 `
 
 // maxKeyFile bounds what issue reads from a signing key file.
@@ -42,9 +48,9 @@ func runIssue(c *cmd, args []string) int {
 	quantity := fset.Int("quantity", 0, "how many of the scheme's units the license covers; required for a counted scheme")
 	features := fset.String("features", "", "the `features` granted, separated by commas")
 	org := fset.String("org", "", "the customer `organization`")
-	starts := fset.String("starts", "", "the first `instant` the license is in force (RFC 3339)")
-	expires := fset.String("expires", "", "the `instant` the license ends (RFC 3339); not with -term")
-	term := fset.String("term", "", "the license's `term` from activation, such as 365d or 720h; not with -expires")
+	starts := fset.String("starts", "", "the first `instant` the license is in force: a date (midnight UTC) or RFC 3339")
+	expires := fset.String("expires", "", "the `instant` the license ends: a date (midnight UTC) or RFC 3339; not with -term")
+	term := fset.String("term", "", "the license's `term` from activation: 30d, 720h, 1y (365 days) or 6mo (1mo is 30 days); not with -expires")
 	trial := fset.Bool("trial", false, "mark the license as a trial; it needs -expires or -term")
 	tmplFile := fset.String("json", "", "read a License JSON template from `FILE` (\"-\" for standard input)")
 	if code, done := c.parse(args); done {
@@ -111,7 +117,7 @@ func runIssue(c *cmd, args []string) int {
 			}
 			over = append(over, func() { lic.Expiry, lic.Term = t, 0 })
 		case "term":
-			d, err := license.ParseTerm(*term)
+			d, err := parseTerm(*term)
 			if err != nil {
 				bad("term", err)
 			}
@@ -143,14 +149,9 @@ func runIssue(c *cmd, args []string) int {
 		return c.usageError("cannot issue this license:\n%v", err)
 	}
 
-	text, err := c.readFile(*keyFile, maxKeyFile)
-	if err != nil {
-		return c.fail("-key: %v", err)
-	}
-	k, err := license.ParseSigningKey(string(text))
-	if err != nil {
-		// ParseSigningKey never repeats the text it was given.
-		return c.fail("-key %s: %v", *keyFile, err)
+	k, code, ok := c.readSigningKey(*keyFile)
+	if !ok {
+		return code
 	}
 	key, err := k.Sign(&lic)
 	if err != nil {
@@ -166,7 +167,7 @@ func runIssue(c *cmd, args []string) int {
 // into lic. A template that cannot be read or does not parse fails the
 // command (exit 1), naming the file.
 func (c *cmd) readTemplate(file string, lic *license.License) (code int, ok bool) {
-	b, err := c.readFile(file, 1<<20)
+	b, err := c.readFile(file, "the template", 1<<20, nil)
 	if err != nil {
 		return c.fail("-json: %v", err), false
 	}

@@ -420,7 +420,8 @@ func TestIssueTemplate(t *testing.T) {
 }
 
 // TestErrorsNameFiles checks that failures on files exit 1 and name the
-// file.
+// file, or, for a file that cannot be opened, what it is for: the name
+// given may be a key pasted where a file name was expected.
 func TestErrorsNameFiles(t *testing.T) {
 	keyFile, pub := newKey(t, "acme")
 	dir := t.TempDir()
@@ -433,17 +434,20 @@ func TestErrorsNameFiles(t *testing.T) {
 		sub  string
 		want string
 	}{
-		{"missing -key", []string{"issue", "-key", missing, "-id", "L", "-product", "P"}, "issue", missing},
+		{"missing -key", []string{"issue", "-key", missing, "-id", "L", "-product", "P"}, "issue", "cannot open the -key file"},
 		{"-key not a key", []string{"issue", "-key", notKey, "-id", "L", "-product", "P"}, "issue", notKey},
-		{"missing -json", []string{"issue", "-key", keyFile, "-json", missing}, "issue", missing},
-		{"missing verify file", []string{"verify", "-pub", pub, missing}, "verify", missing},
-		{"missing inspect file", []string{"inspect", missing}, "inspect", missing},
+		{"missing -json", []string{"issue", "-key", keyFile, "-json", missing}, "issue", "cannot open the template"},
+		{"missing verify file", []string{"verify", "-pub", pub, missing}, "verify", "cannot open the license key file"},
+		{"missing inspect file", []string{"inspect", missing}, "inspect", "cannot open the license key file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runAt(t, now, "", tc.args...)
 			wantExit(t, r, exitFail, tc.sub, tc.want)
 			if r.stdout != "" {
 				t.Errorf("stdout %q", r.stdout)
+			}
+			if strings.Contains(r.stderr, missing) {
+				t.Errorf("stderr repeats the name of a file that cannot be opened: %s", r.stderr)
 			}
 		})
 	}
@@ -501,7 +505,7 @@ func TestUsageErrors(t *testing.T) {
 		{"verify without -pub", []string{"verify"}, "verify", "missing -pub"},
 		{"verify bad -pub", []string{"verify", "-pub", "acme+0000+AAAA"}, "verify", "-pub"},
 		{"verify bad -at", []string{"verify", "-pub", pub, "-at", "tomorrow"}, "verify", "-at"},
-		{"verify two files", []string{"verify", "-pub", pub, "a", "b"}, "verify", `"b"`},
+		{"verify two files", []string{"verify", "-pub", pub, "a", "b"}, "verify", "got 2"},
 		{"verify unknown flag", []string{"verify", "-pubkey", pub}, "verify", "-pubkey"},
 		{"issue without -key", []string{"issue", "-id", "L", "-product", "P"}, "issue", "missing -key"},
 		{"issue without -id", []string{"issue", "-key", keyFile, "-product", "P"}, "issue", "missing -id"},
@@ -509,18 +513,18 @@ func TestUsageErrors(t *testing.T) {
 		{"issue -expires and -term", []string{"issue", "-key", keyFile, "-id", "L", "-product", "P", "-expires", "2030-01-01T00:00:00Z", "-term", "365d"}, "issue", "-term"},
 		{"issue unknown -type", []string{"issue", "-key", keyFile, "-id", "L", "-product", "P", "-type", "desktop"}, "issue", "unknown license type"},
 		{"issue unknown -scheme", []string{"issue", "-key", keyFile, "-id", "L", "-product", "P", "-scheme", "seat"}, "issue", "unknown licensing scheme"},
-		{"issue bad -starts", []string{"issue", "-key", keyFile, "-id", "L", "-product", "P", "-starts", "2026-01-01"}, "issue", "-starts"},
-		{"issue bad -term", []string{"issue", "-key", keyFile, "-id", "L", "-product", "P", "-term", "1y"}, "issue", "-term"},
+		{"issue bad -starts", []string{"issue", "-key", keyFile, "-id", "L", "-product", "P", "-starts", "2026-13-01"}, "issue", "-starts"},
+		{"issue bad -term", []string{"issue", "-key", keyFile, "-id", "L", "-product", "P", "-term", "1w"}, "issue", "-term"},
 		{"issue bad -quantity", []string{"issue", "-key", keyFile, "-id", "L", "-product", "P", "-quantity", "many"}, "issue", "-quantity"},
 		{"issue counted scheme without quantity", []string{"issue", "-key", keyFile, "-id", "L", "-product", "P", "-scheme", "device"}, "issue", "quantity"},
 		{"issue trial without end", []string{"issue", "-key", keyFile, "-id", "L", "-product", "P", "-trial"}, "issue", "Trial"},
 		{"issue expiry before issue", []string{"issue", "-key", keyFile, "-id", "L", "-product", "P", "-expires", "2020-01-01T00:00:00Z"}, "issue", "Expiry"},
 		{"issue duplicate feature", []string{"issue", "-key", keyFile, "-id", "L", "-product", "P", "-features", "a,b,a"}, "issue", "duplicate"},
-		{"issue extra argument", []string{"issue", "-key", keyFile, "-id", "L", "-product", "P", "extra"}, "issue", `"extra"`},
+		{"issue extra argument", []string{"issue", "-key", keyFile, "-id", "L", "-product", "P", "extra"}, "issue", "got 1"},
 		{"keygen without -name", []string{"keygen", "-out", filepath.Join(t.TempDir(), "k")}, "keygen", "missing -name"},
 		{"keygen without -out", []string{"keygen", "-name", "acme"}, "keygen", "missing -out"},
 		{"keygen bad -name", []string{"keygen", "-name", "acme corp", "-out", filepath.Join(t.TempDir(), "k")}, "keygen", "invalid key name"},
-		{"inspect two files", []string{"inspect", "a", "b"}, "inspect", `"b"`},
+		{"inspect two files", []string{"inspect", "a", "b"}, "inspect", "got 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runAt(t, now, "", tc.args...)
@@ -550,7 +554,7 @@ func TestUnknownCommand(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	subs := []string{"keygen", "issue", "verify", "inspect"}
+	subs := []string{"keygen", "pub", "issue", "verify", "inspect"}
 	for _, h := range []string{"-h", "-help", "--help"} {
 		r := runAt(t, now, "", h)
 		if r.code != exitOK || r.stderr != "" {

@@ -3,19 +3,21 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/licensekit/license"
 )
 
-const verifyUsage = `Usage: licensectl verify -pub KEY [-pub KEY ...] [-at RFC3339] [FILE|-]
+const verifyUsage = `Usage: licensectl verify -pub KEY|FILE [-pub KEY|FILE ...] [-at DATE|RFC3339] [FILE|-]
 
 Verify reads a license key from FILE, or from standard input when FILE is
 absent or "-", verifies its signature against the verifying keys given
-with -pub, and checks that the license is in force at the instant -at
-(default now); a term license counts as activated at that instant. Spaces
-and line breaks in the key are ignored.
+with -pub, each a key's text or a file holding it, and checks that the
+license is in force at the instant -at (default now): a date such as
+2027-01-01, meaning midnight UTC, or RFC 3339. A term license counts as
+activated at that instant. Spaces and line breaks in the key are ignored.
 
 On success it prints a JSON object on standard output,
 
@@ -53,23 +55,22 @@ type output struct {
 func runVerify(c *cmd, args []string) int {
 	fset := c.flags(verifyUsage)
 	var pubs keyList
-	fset.Var(&pubs, "pub", "a trusted verifying `KEY`, as keygen printed it (required; repeat to trust several)")
-	atText := fset.String("at", "", "check the license's dates at `INSTANT` (RFC 3339; default now)")
+	fset.Var(&pubs, "pub", "a trusted verifying `KEY` as keygen printed it, or a file holding one (required; repeat to trust several)")
+	atText := fset.String("at", "", "check the license's dates at `INSTANT`: a date (midnight UTC) or RFC 3339 (default now)")
 	if code, done := c.parse(args); done {
 		return code
 	}
 	if c.fs.NArg() > 1 {
-		return c.usageError("unexpected argument %q: verify reads one license key", c.fs.Arg(1))
+		return c.usageError("verify reads one license key FILE; %s", extraArgs(c.fs.NArg()))
 	}
 	if len(pubs) == 0 {
 		return c.usageError("missing -pub: give the verifying key that keygen printed")
 	}
 	keys := make([]license.VerifyingKey, 0, len(pubs))
 	for _, p := range pubs {
-		// ParseVerifyingKey never repeats a signing key given by mistake.
-		k, err := license.ParseVerifyingKey(p)
-		if err != nil {
-			return c.usageError("-pub: %v", err)
+		k, code, ok := c.verifyingKey(p)
+		if !ok {
+			return code
 		}
 		keys = append(keys, k)
 	}
@@ -104,13 +105,35 @@ func runVerify(c *cmd, args []string) int {
 	return c.print(name, true, keyID, lic)
 }
 
+// verifyingKey reads a -pub value: a verifying key's text or, when it is
+// not one, the name of a file holding one. A failure is reported, and
+// returns its exit code. Neither the value nor the file's text is
+// repeated: either may be a signing key given by mistake.
+func (c *cmd) verifyingKey(p string) (k license.VerifyingKey, code int, ok bool) {
+	k, err := license.ParseVerifyingKey(p)
+	if err == nil {
+		return k, exitOK, true
+	}
+	if _, serr := os.Stat(p); serr != nil {
+		return k, c.usageError("-pub: %v (nor is it a file)", err), false
+	}
+	text, err := c.readFile(p, "the -pub file", maxKeyFile, nil)
+	if err != nil {
+		return k, c.fail("-pub: %v", err), false
+	}
+	if k, err = license.ParseVerifyingKey(string(text)); err != nil {
+		return k, c.fail("-pub %s: %v", p, err), false
+	}
+	return k, exitOK, true
+}
+
 func runInspect(c *cmd, args []string) int {
 	c.flags(inspectUsage)
 	if code, done := c.parse(args); done {
 		return code
 	}
 	if c.fs.NArg() > 1 {
-		return c.usageError("unexpected argument %q: inspect reads one license key", c.fs.Arg(1))
+		return c.usageError("inspect reads one license key FILE; %s", extraArgs(c.fs.NArg()))
 	}
 	name, text, err := c.readInput()
 	if err != nil {
