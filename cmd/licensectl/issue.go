@@ -14,7 +14,8 @@ import (
 const issueUsage = `Usage: licensectl issue -key FILE -id ID -product P [-edition E]
 	[-type server|workstation|any] [-scheme device|vm|cpu|core|user|unmetered]
 	[-quantity N] [-features a,b] [-org O] [-starts DATE|RFC3339]
-	[-expires DATE|RFC3339 | -term 1y|6mo|30d|720h] [-trial] [-json FILE]
+	[-expires DATE|RFC3339 | -term 1y|6mo|30d|720h [-activate-by DATE|RFC3339|none]]
+	[-trial] [-json FILE]
 
 Issue signs a license with the signing key in FILE and prints its license
 key, one line, on standard output.
@@ -30,9 +31,23 @@ at its start, or RFC 3339, such as 2027-01-01T12:00:00Z. A term is days
 (30d), a Go duration (720h), or years and months of fixed length: 1y is
 365 days and 1mo is 30 days, whatever the calendar.
 
+A license with a term has an activation deadline: it cannot be activated
+after it, and its term never ends later than the deadline plus the term,
+however often an installation's state is deleted and the key added again.
+Unless -activate-by or the template sets one, the deadline is 90 days
+after the issue; "-activate-by none" sets no deadline. A renewal key's
+deadline should leave room for an early renewal, whose term starts at the
+old expiry.
+
 The signing key FILE must be readable by its owner only (chmod 600),
 as keygen writes it.
 `
+
+// defaultActivationWindow is how long after its issue a term license can
+// be activated, unless the vendor says otherwise (L2): long enough for a
+// key to wait in a mailbox and for an early renewal, short enough that
+// deleting an installation's state gains little.
+const defaultActivationWindow = 90 * license.Day
 
 // maxKeyFile bounds what issue reads from a signing key file.
 const maxKeyFile = 4 << 10
@@ -51,6 +66,7 @@ func runIssue(c *cmd, args []string) int {
 	starts := fset.String("starts", "", "the first `instant` the license is in force: a date (midnight UTC) or RFC 3339")
 	expires := fset.String("expires", "", "the `instant` the license ends: a date (midnight UTC) or RFC 3339; not with -term")
 	term := fset.String("term", "", "the license's `term` from activation: 30d, 720h, 1y (365 days) or 6mo (1mo is 30 days); not with -expires")
+	activateBy := fset.String("activate-by", "", "the `instant` after which a -term license can no longer be activated: a date, RFC 3339, or none; default 90 days after the issue")
 	trial := fset.Bool("trial", false, "mark the license as a trial; it needs -expires or -term")
 	tmplFile := fset.String("json", "", "read a License JSON template from `FILE` (\"-\" for standard input)")
 	if code, done := c.parse(args); done {
@@ -66,6 +82,8 @@ func runIssue(c *cmd, args []string) int {
 		return c.usageError("missing -key")
 	case set["expires"] && set["term"]:
 		return c.usageError("-expires and -term together: a license has a fixed expiry or a term from activation, not both")
+	case set["expires"] && set["activate-by"]:
+		return c.usageError("-expires and -activate-by together: an activation deadline goes with a -term")
 	}
 
 	// Parse the flags' values before reading any file, so that a bad
@@ -115,13 +133,23 @@ func runIssue(c *cmd, args []string) int {
 			if err != nil {
 				bad("expires", err)
 			}
-			over = append(over, func() { lic.Expiry, lic.Term = t, 0 })
+			over = append(over, func() { lic.Expiry, lic.Term, lic.ActivateBy = t, 0, time.Time{} })
 		case "term":
 			d, err := parseTerm(*term)
 			if err != nil {
 				bad("term", err)
 			}
 			over = append(over, func() { lic.Term, lic.Expiry = d, time.Time{} })
+		case "activate-by":
+			if *activateBy == "none" {
+				over = append(over, func() { lic.ActivateBy = time.Time{} })
+				break
+			}
+			t, err := parseInstant(*activateBy)
+			if err != nil {
+				bad("activate-by", err)
+			}
+			over = append(over, func() { lic.ActivateBy = t })
 		}
 	})
 	if len(errs) > 0 {
@@ -138,6 +166,12 @@ func runIssue(c *cmd, args []string) int {
 	}
 	if lic.IssuedAt.IsZero() {
 		lic.IssuedAt = c.now().UTC().Truncate(time.Second)
+	}
+	if lic.Term > 0 && lic.ActivateBy.IsZero() && !set["activate-by"] {
+		lic.ActivateBy = lic.IssuedAt.Add(defaultActivationWindow)
+		if lic.ActivateBy.Before(lic.Start) {
+			lic.ActivateBy = lic.Start
+		}
 	}
 	switch {
 	case lic.ID == "":

@@ -101,6 +101,41 @@ func TestIssueDatesAndTerms(t *testing.T) {
 	}
 }
 
+// TestIssueActivateBy_L2: a term license gets an activation deadline, 90
+// days after its issue unless -activate-by sets one or "none" removes it.
+func TestIssueActivateBy_L2(t *testing.T) {
+	keyFile, pub := newKey(t, "acme")
+	verify := func(key string) decoded {
+		t.Helper()
+		return decode(t, runOK(t, key, "verify", "-pub", pub, "-at", "2026-06-01").stdout)
+	}
+	issued := func(d decoded) time.Time { return d.License.IssuedAt }
+	d := verify(issue(t, keyFile, "-id", "L", "-product", "P", "-term", "1y"))
+	if want := issued(d).Add(90 * 24 * time.Hour); !d.License.ActivateBy.Equal(want) {
+		t.Errorf("-term 1y: activate by %v, want %v (90 days after the issue)", d.License.ActivateBy, want)
+	}
+	d = verify(issue(t, keyFile, "-id", "L", "-product", "P", "-term", "1y", "-activate-by", "2026-12-31"))
+	if want := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC); !d.License.ActivateBy.Equal(want) {
+		t.Errorf("-activate-by 2026-12-31: %v", d.License.ActivateBy)
+	}
+	d = verify(issue(t, keyFile, "-id", "L", "-product", "P", "-term", "1y", "-activate-by", "none"))
+	if !d.License.ActivateBy.IsZero() {
+		t.Errorf("-activate-by none: %v", d.License.ActivateBy)
+	}
+	d = verify(issue(t, keyFile, "-id", "L", "-product", "P", "-expires", "2027-01-01"))
+	if !d.License.ActivateBy.IsZero() {
+		t.Errorf("-expires: activate by %v, want none", d.License.ActivateBy)
+	}
+	r := runAt(t, now, "", "issue", "-key", keyFile, "-id", "L", "-product", "P", "-expires", "2027-01-01", "-activate-by", "2026-12-01")
+	wantExit(t, r, exitUsage, "issue", "-activate-by")
+	r = runAt(t, now, "", "issue", "-key", keyFile, "-id", "L", "-product", "P", "-term", "1y", "-activate-by", "soon")
+	wantExit(t, r, exitUsage, "issue", "-activate-by")
+	r = runAt(t, now, "", "issue", "-h")
+	if !strings.Contains(r.stdout, "90 days after the issue") {
+		t.Errorf("issue -h does not give the default activation deadline")
+	}
+}
+
 // TestVersion prints the version and the license key format.
 func TestVersion(t *testing.T) {
 	for _, flag := range []string{"-version", "--version"} {
