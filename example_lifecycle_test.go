@@ -100,3 +100,56 @@ func ExampleEvaluate() {
 	// 2027-02-13 suspended runs=false features=[] next=2027-02-14
 	// 2027-02-14 deleted   runs=false features=[] next=0001-01-01
 }
+
+// Replacing the active key is one step: the reserve that would expire
+// before the new key ends can never take over, so it goes, and another
+// can be added (R7). Keys lists what the installation holds.
+func ExampleManager_ReplaceKey() {
+	ctx := context.Background()
+	vendor, _ := license.GenerateSigningKey("acme", seed(7))
+	verifier, _ := license.NewVerifier(vendor.VerifyingKey())
+	clk := clock.NewMock()
+	clk.Set(date(2026, 1, 1))
+	m, _ := license.NewManager(ctx, license.ManagerConfig{
+		Verifier: verifier,
+		Clock:    clk,
+		OnEvent:  func(e license.Event) { fmt.Println(e.At.Format(time.DateOnly), e.Kind, e.Detail) },
+	})
+	key := func(id string, expiry time.Time) string {
+		k, _ := vendor.Sign(&license.License{ID: id, Product: "acme-backup", Edition: "standard",
+			IssuedAt: clk.Now(), Expiry: expiry})
+		return k
+	}
+
+	_, _ = m.AddKey(ctx, key("SN-1", date(2026, 6, 1)))
+	clk.Set(date(2026, 3, 1))
+	_, _ = m.AddReserve(ctx, key("SN-2", date(2026, 9, 1)))
+	_, _ = m.ReplaceKey(ctx, "SN-1", key("SN-3", date(2027, 3, 1)))
+	for _, k := range m.Keys() {
+		fmt.Println("held:", k.License.ID, "reserve:", k.Reserve, "added", k.Added.Format(time.DateOnly))
+	}
+	// Output:
+	// 2026-01-01 activated SN-1 acme-backup standard, valid until 2026-06-01T00:00:00Z
+	// 2026-03-01 reserve-added SN-2 acme-backup standard in reserve
+	// 2026-03-01 key-removed SN-1 acme-backup standard removed
+	// 2026-03-01 reserve-removed reserve key expires 2026-09-01T00:00:00Z, before the active key ends 2027-03-01T00:00:00Z; add another reserve
+	// 2026-03-01 activated SN-3 acme-backup standard, valid until 2027-03-01T00:00:00Z
+	// held: SN-3 reserve: false added 2026-03-01
+}
+
+// A term license with an activation deadline (L2): its term starts when it
+// is added, and never ends later than the deadline plus the term, so that
+// deleting the installation's state and adding the key again gains little;
+// after the deadline the key is refused.
+func ExampleLicense_CanActivateAt() {
+	l := license.License{ID: "SN-1", Product: "acme-backup", IssuedAt: date(2026, 1, 1),
+		Term: 365 * license.Day, ActivateBy: date(2026, 4, 1)}
+	for _, activated := range []time.Time{date(2026, 1, 10), date(2026, 4, 1), date(2026, 5, 1)} {
+		_, until, _ := l.Period(activated)
+		fmt.Println(activated.Format(time.DateOnly), "until", until.Format(time.DateOnly), "-", l.CanActivateAt(activated))
+	}
+	// Output:
+	// 2026-01-10 until 2027-01-10 - <nil>
+	// 2026-04-01 until 2027-04-01 - <nil>
+	// 2026-05-01 until 2027-04-01 - license: activation deadline has passed: SN-1 had to be activated by 2026-04-01T00:00:00Z
+}
