@@ -446,7 +446,9 @@ func (s *OrgScope) GetKey(ctx context.Context, serial string, r Registration) (s
 // It is a vendor operation. It returns ErrInvalidInput (no product, an
 // empty or repeated one, maxQuantity below 1), ErrNoSuchKey (the portal
 // knows no such license), ErrOtherOrganization (the license is another
-// organization's) or a store's error.
+// organization's), ErrKeyRedeemed, ErrLicenseReplaced or
+// ErrLicenseRevoked (the license can no longer be traded in: see
+// [LifeState]) or a store's error.
 func (p *Portal) IssueUpgrade(ctx context.Context, org, fromLicenseID string, products []string, maxQuantity int) (string, error) {
 	if len(products) == 0 {
 		return "", fmt.Errorf("%w: an upgrade offers at least one product", ErrInvalidInput)
@@ -466,11 +468,11 @@ func (p *Portal) IssueUpgrade(ctx context.Context, org, fromLicenseID string, pr
 	now := p.now()
 	var id string
 	err := p.store.UpdateVendor(ctx, func(v *Vendor) error {
-		switch owner, ok := v.Owners[fromLicenseID]; {
-		case !ok:
+		if _, ok := v.Owners[fromLicenseID]; !ok {
 			return fmt.Errorf("%w: the portal knows no license %q", ErrNoSuchKey, fromLicenseID)
-		case owner != org:
-			return fmt.Errorf("%w: %s", ErrOtherOrganization, fromLicenseID)
+		}
+		if err := v.canUse(fromLicenseID, org, useReplace); err != nil {
+			return err
 		}
 		var err error
 		id, err = newCode(func(c string) bool { _, ok := v.Upgrades[c]; return ok })
@@ -493,19 +495,20 @@ func (p *Portal) IssueUpgrade(ctx context.Context, org, fromLicenseID string, pr
 // one's scheme, or counts devices if the old one counted nothing, and its
 // minimum number of devices is capped at the quantity. The new key goes
 // into the key storage, with the old key's automatic distribution (D2),
-// and the old key leaves it, as [OrgScope.RemoveKey] does. A notification
-// is used once.
-//
-// Should the key storage refuse the new key afterwards, Upgrade returns
-// the key and its license with the error; the license is the
-// organization's, and [OrgScope.AddKey] takes it.
+// and the old key leaves it, as [OrgScope.RemoveKey] does. The old
+// license is replaced for good: it can go into no key storage and no
+// wallet again (see [LifeState]). A notification is used once: taking it
+// up again with the same product and quantity returns the same key, and
+// finishes putting it in place should the key storage have failed the
+// first time; with another product or quantity it fails with
+// ErrUpgradeUsed.
 //
 // Upgrade returns ErrBadCode, ErrInvalidInput (no product, a quantity
 // below 1), ErrNoAccess, ErrUnknownCode, ErrOtherOrganization (the
 // notification is for another organization), ErrUpgradeUsed,
-// ErrNotOffered, ErrNoSuchKey (the old license left the key storage), or
-// the errors of [License.Validate] if the new license cannot be issued
-// (the old one expired).
+// ErrNotOffered, ErrNoSuchKey (the old license left the key storage),
+// ErrLicenseRevoked, or the errors of [License.Validate] if the new
+// license cannot be issued (the old one expired).
 func (s *OrgScope) Upgrade(ctx context.Context, notificationID, product string, quantity int) (string, *License, error) {
 	id, err := ParseCode(notificationID)
 	if err != nil {
@@ -531,12 +534,16 @@ func (s *OrgScope) Upgrade(ctx context.Context, notificationID, product string, 
 	var old OrgKey
 	if err := s.view(ctx, func(o *Organization) error {
 		var ok bool
-		if old, ok = o.Keys[notice.From]; !ok {
+		if old, ok = o.Keys[notice.From]; !ok && !notice.Used {
 			return fmt.Errorf("%w: %s", ErrNoSuchKey, notice.From)
 		}
 		return nil
 	}); err != nil {
 		return "", nil, err
+	}
+	opts := KeyOptions{AutoDistribute: old.AutoDistribute}
+	if notice.Used {
+		return s.keep(ctx, notice.Key, "upgrade", "from "+notice.From, notice.From, opts)
 	}
 	t := *old.License
 	t.ID = ""
@@ -550,14 +557,21 @@ func (s *OrgScope) Upgrade(ctx context.Context, notificationID, product string, 
 	var key string
 	err = s.p.store.UpdateVendor(ctx, func(v *Vendor) error {
 		n, err := v.upgrade(id, s.org, product, quantity)
+		if err != nil || n.Used {
+			key = n.Key // taken up again: finish putting the same key in place
+			return err
+		}
+		if err := v.use(n.From, s.org, useReplace, now); err != nil {
+			return err
+		}
+		k, l, err := s.p.issue(v, t, s.org, now)
 		if err != nil {
 			return err
 		}
-		k, _, err := s.p.issue(v, t, s.org, now)
-		if err != nil {
-			return err
-		}
-		n.Used, n.Key, n.At = true, k, now
+		life := v.Lives[n.From]
+		life.By = l.ID
+		v.Lives[n.From] = life
+		n.Used, n.Product, n.Quantity, n.Key, n.At = true, product, quantity, k, now
 		v.Upgrades[id] = n
 		key = k
 		return nil
@@ -565,11 +579,11 @@ func (s *OrgScope) Upgrade(ctx context.Context, notificationID, product string, 
 	if err != nil {
 		return "", nil, err
 	}
-	return s.keep(ctx, key, "upgrade", "from "+notice.From, notice.From, KeyOptions{AutoDistribute: old.AutoDistribute})
+	return s.keep(ctx, key, "upgrade", "from "+notice.From, notice.From, opts)
 }
 
 // upgrade returns the upgrade notice id, if org may take it up with that
-// product and quantity.
+// product and quantity, or took it up so already (then n.Used is set).
 func (v *Vendor) upgrade(id, org, product string, quantity int) (UpgradeNotice, error) {
 	n, ok := v.Upgrades[id]
 	switch {
@@ -577,8 +591,10 @@ func (v *Vendor) upgrade(id, org, product string, quantity int) (UpgradeNotice, 
 		return n, ErrUnknownCode
 	case n.Org != org:
 		return n, fmt.Errorf("%w: the upgrade is for another organization", ErrOtherOrganization)
-	case n.Used:
+	case n.Used && (n.Product != product || n.Quantity != quantity):
 		return n, ErrUpgradeUsed
+	case n.Used:
+		return n, nil // taken up again the same way: the same key
 	case !slices.Contains(n.Products, product):
 		return n, fmt.Errorf("%w: product %q; it offers %s", ErrNotOffered, product, strings.Join(n.Products, ", "))
 	case quantity > n.MaxQuantity:
@@ -600,6 +616,9 @@ func (s *OrgScope) keep(ctx context.Context, key, action, detail, replace string
 	l, err := s.p.cfg.Verifier.Verify(key)
 	if err != nil {
 		return key, nil, err
+	}
+	if err := s.p.useLicense(ctx, l.ID, s.org, useHold); err != nil {
+		return "", nil, err
 	}
 	err = s.update(ctx, func(o *Organization, now time.Time) ([]Event, error) {
 		_, held := o.Keys[l.ID]

@@ -37,8 +37,11 @@ type PortalStore interface {
 
 // Vendor is the vendor's document: what is shared by all organizations.
 type Vendor struct {
-	Seq      int64                     `json:"seq"`      // last number handed out, for IDs
-	Owners   map[string]string         `json:"owners"`   // license ID → organization (P4)
+	Seq    int64             `json:"seq"`    // last number handed out, for IDs
+	Owners map[string]string `json:"owners"` // license ID → organization (P4)
+	// Lives is where each license is in its one life across the vendor,
+	// by license ID: see [LifeState]. Only [Vendor.use] changes it.
+	Lives    map[string]LicenseLife    `json:"lives,omitempty"`
 	Codes    map[string]ActivationCode `json:"codes"`    // by code, normalized (K5)
 	Vouchers map[string]Voucher        `json:"vouchers"` // by voucher ID (K6)
 	Serials  map[string]Serial         `json:"serials"`  // by serial number (V1)
@@ -51,7 +54,7 @@ type Vendor struct {
 
 func newVendor() *Vendor {
 	return &Vendor{
-		Owners: map[string]string{}, Codes: map[string]ActivationCode{}, Vouchers: map[string]Voucher{},
+		Owners: map[string]string{}, Lives: map[string]LicenseLife{}, Codes: map[string]ActivationCode{}, Vouchers: map[string]Voucher{},
 		Serials: map[string]Serial{}, Upgrades: map[string]UpgradeNotice{},
 	}
 }
@@ -60,6 +63,7 @@ func newVendor() *Vendor {
 func (v *Vendor) Clone() *Vendor {
 	c := *v
 	c.Owners = maps.Clone(v.Owners)
+	c.Lives = maps.Clone(v.Lives)
 	c.Codes = maps.Clone(v.Codes)
 	for k, code := range c.Codes {
 		code.Redemptions = maps.Clone(code.Redemptions)
