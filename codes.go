@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math"
 	"net/mail"
 	"slices"
@@ -137,9 +136,10 @@ func newCode(taken func(string) bool) (string, error) {
 	}
 }
 
-// mint makes n new codes in the vendor's document, each put there by put,
-// atomically.
-func (p *Portal) mint(ctx context.Context, n int, taken func(v *Vendor, code string) bool, put func(v *Vendor, code string, now time.Time)) ([]string, error) {
+// mint makes n new codes of what (such as "activation codes") for
+// licenses from template t in the vendor's document, each put there by
+// put, and records it in the vendor's history as action, atomically.
+func (p *Portal) mint(ctx context.Context, n int, t License, action, what string, taken func(v *Vendor, code string) bool, put func(v *Vendor, code string, now time.Time)) ([]string, error) {
 	if n < 1 || n > maxBatch {
 		return nil, fmt.Errorf("%w: %d codes, want 1 to %d", ErrInvalidInput, n, maxBatch)
 	}
@@ -155,6 +155,8 @@ func (p *Portal) mint(ctx context.Context, n int, taken func(v *Vendor, code str
 			put(v, code, now)
 			codes = append(codes, code)
 		}
+		v.record(vendorActor(ctx), now, action, cmp.Or(t.ID, "LK"),
+			fmt.Sprintf("%d %s for %s, first %s", n, what, describe(&t), codes[0]))
 		return nil
 	})
 	if err != nil {
@@ -167,8 +169,7 @@ func (p *Portal) mint(ctx context.Context, n int, taken func(v *Vendor, code str
 // t must pass [License.Validate] once issued. Its Organization, if set,
 // restricts it to that organization.
 func checkTemplate(t License, now time.Time) (License, error) {
-	t.Features = slices.Clone(t.Features)
-	t.Custom = maps.Clone(t.Custom)
+	t = t.clone()
 	l := t
 	l.ID = cmp.Or(t.ID, "LK") + "-1"
 	l.IssuedAt = now
@@ -209,7 +210,7 @@ func (p *Portal) IssueActivationCodes(ctx context.Context, template License, n, 
 	if err != nil {
 		return nil, err
 	}
-	return p.mint(ctx, n,
+	return p.mint(ctx, n, t, "codes.issue", fmt.Sprintf("activation codes of %d uses", limit),
 		func(v *Vendor, code string) bool { _, ok := v.Codes[code]; return ok },
 		func(v *Vendor, code string, now time.Time) {
 			v.Codes[code] = ActivationCode{Code: code, Template: t, Limit: limit, Issued: now, Redemptions: map[string]Redemption{}}
@@ -290,7 +291,7 @@ func (p *Portal) IssueVouchers(ctx context.Context, template License, n int) ([]
 	if err != nil {
 		return nil, err
 	}
-	return p.mint(ctx, n,
+	return p.mint(ctx, n, t, "vouchers.issue", "vouchers",
 		func(v *Vendor, code string) bool { _, ok := v.Vouchers[code]; return ok },
 		func(v *Vendor, code string, now time.Time) {
 			v.Vouchers[code] = Voucher{ID: code, Template: t, Issued: now}
@@ -354,7 +355,7 @@ func (p *Portal) IssueSerials(ctx context.Context, template License, n int) ([]s
 	if err != nil {
 		return nil, err
 	}
-	return p.mint(ctx, n,
+	return p.mint(ctx, n, t, "serials.issue", "serial numbers",
 		func(v *Vendor, code string) bool { _, ok := v.Serials[code]; return ok },
 		func(v *Vendor, code string, now time.Time) {
 			v.Serials[code] = Serial{Serial: code, Template: t, Issued: now}
@@ -480,6 +481,8 @@ func (p *Portal) IssueUpgrade(ctx context.Context, org, fromLicenseID string, pr
 			return err
 		}
 		v.Upgrades[id] = UpgradeNotice{ID: id, Org: org, From: fromLicenseID, Products: products, MaxQuantity: maxQuantity, Issued: now}
+		v.record(vendorActor(ctx), now, "upgrade.issue", fromLicenseID,
+			fmt.Sprintf("%s for %s: %s, at most %d", id, org, strings.Join(products, ", "), maxQuantity))
 		return nil
 	})
 	if err != nil {

@@ -252,6 +252,7 @@ func TestCustomers_V4_StaleIndexGrantsNothing(t *testing.T) {
 	h := newPortalHarness(t, func(c *license.PortalConfig) { c.Store = store })
 	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
 	require.NoError(t, h.as("globex").Delegate(h.ctx, "reseller"))
+	require.NoError(t, h.p.CreateOrganization(h.ctx, "distributor", "Distributor"))
 
 	store.failVendor.Store(true)
 	require.NoError(t, h.as("acme").Undelegate(h.ctx, "reseller"), "the withdrawal stands without the index")
@@ -267,7 +268,6 @@ func TestCustomers_V4_StaleIndexGrantsNothing(t *testing.T) {
 
 	// Without the index, Delegate fails and delegates nothing.
 	require.ErrorIs(t, h.as("acme").Delegate(h.ctx, "distributor-x"), license.ErrUnknownPartner)
-	require.NoError(t, h.p.CreateOrganization(h.ctx, "distributor", "Distributor"))
 	require.ErrorIs(t, h.as("acme").Delegate(h.ctx, "distributor"), errVendorDown)
 	ds, err := h.as("acme").Delegations(h.ctx)
 	require.NoError(t, err)

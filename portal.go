@@ -123,14 +123,28 @@ func (p *Portal) now() time.Time { return p.clock.Now().UTC() }
 
 // CreateOrganization creates an organization: a customer, or a partner
 // that customers can delegate to. It is a vendor operation, with no
-// actor's scope; it fails with ErrOrgExists or ErrInvalidInput.
+// actor's scope: it is recorded in the organization's history and the
+// vendor's (P5), under the actor named with [WithVendorActor], and
+// [Portal.Organizations] lists it. It fails with ErrOrgExists or
+// ErrInvalidInput.
 func (p *Portal) CreateOrganization(ctx context.Context, id, name string) error {
 	if _, err := checkField(id, true); err != nil {
 		return fmt.Errorf("%w: organization ID: %w", ErrInvalidInput, err)
 	}
+	a := vendorActor(ctx)
 	o := newOrganization(id, name, p.now())
-	o.record(Actor{ID: "vendor"}, o.Created, "organization.create", id, name)
-	return p.store.CreateOrganization(ctx, o)
+	o.record(a, o.Created, "organization.create", id, name)
+	if err := p.store.CreateOrganization(ctx, o); err != nil {
+		return err
+	}
+	return p.store.UpdateVendor(ctx, func(v *Vendor) error {
+		if v.Organizations == nil {
+			v.Organizations = map[string]OrgSummary{}
+		}
+		v.Organizations[id] = OrgSummary{ID: id, Name: name, Created: o.Created}
+		v.record(a, o.Created, "organization.create", id, name)
+		return nil
+	})
 }
 
 // OrgScope is the operations one actor may perform on one organization.
@@ -350,10 +364,7 @@ func (o *Organization) reaches(a Actor) bool {
 
 // record appends a history entry (P5).
 func (o *Organization) record(a Actor, at time.Time, action, subject, detail string) {
-	o.History = append(o.History, HistoryEntry{
-		Seq: int64(len(o.History)) + 1, At: at, Actor: a.ID, Org: a.Org,
-		Action: action, Subject: subject, Detail: detail,
-	})
+	o.History = appendHistory(o.History, a, at, action, subject, detail)
 }
 
 // Clone returns a copy of o that shares nothing o's methods change. The

@@ -50,6 +50,12 @@ type Vendor struct {
 	// (V4), sorted. It is only an index: [Portal.Customers] checks each
 	// customer's Delegations again, so a stale entry grants nothing.
 	Customers map[string][]string `json:"customers,omitempty"`
+	// Organizations lists the organizations [Portal.CreateOrganization]
+	// created, by ID.
+	Organizations map[string]OrgSummary `json:"organizations,omitempty"`
+	// History is the vendor's own history: who created, issued or
+	// revoked what, and when (P5). Append-only, oldest first.
+	History []HistoryEntry `json:"history,omitempty"`
 }
 
 func newVendor() *Vendor {
@@ -80,6 +86,8 @@ func (v *Vendor) Clone() *Vendor {
 		u.Products = slices.Clone(u.Products)
 		c.Upgrades[k] = u
 	}
+	c.Organizations = maps.Clone(v.Organizations)
+	c.History = slices.Clip(v.History)
 	return &c
 }
 

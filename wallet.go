@@ -59,7 +59,8 @@ type WalletRedemption struct {
 	Wallet       int       `json:"wallet"`                 // put in the wallet: Quantity − Consumed
 	Subscription string    `json:"subscription,omitempty"` // the subscription consumed for, if any
 	At           time.Time `json:"at"`
-	By           string    `json:"by"` // the actor's ID
+	By           string    `json:"by"`               // the actor's ID
+	Revoked      time.Time `json:"revoked,omitzero"` // when the vendor revoked the license (C1)
 }
 
 // walletActor is who the history names for what time does to a
