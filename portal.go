@@ -324,10 +324,13 @@ type Subscription struct {
 }
 
 // Delegation is a customer's delegation of its licenses' management to a
-// partner (V4).
+// partner (V4). It starts as an invitation, Pending, that grants nothing
+// until the partner accepts it (see [OrgScope.Delegate]).
 type Delegation struct {
-	Partner string    `json:"partner"`
-	Since   time.Time `json:"since"`
+	Partner  string    `json:"partner"`
+	Since    time.Time `json:"since"`             // when the customer invited the partner
+	Pending  bool      `json:"pending,omitempty"` // invited, not accepted yet
+	Accepted time.Time `json:"accepted,omitzero"` // when the partner accepted
 }
 
 // HistoryEntry is one line of an organization's history (P5): who did
@@ -353,13 +356,13 @@ func newOrganization(id, name string, now time.Time) *Organization {
 }
 
 // reaches reports whether actor may act on o: a member of o, or of a
-// partner o delegated to (V4).
+// partner o delegated to and that accepted (V4).
 func (o *Organization) reaches(a Actor) bool {
 	if a.Org == o.ID {
 		return true
 	}
-	_, ok := o.Delegations[a.Org]
-	return ok && a.Org != ""
+	d, ok := o.Delegations[a.Org]
+	return ok && !d.Pending && a.Org != ""
 }
 
 // record appends a history entry (P5).
