@@ -219,20 +219,34 @@ func (p *Portal) IssueActivationCodes(ctx context.Context, template License, n, 
 
 // RedeemCode redeems an activation code for the device with that
 // fingerprint (K5) and returns the license key issued for it, which it
-// also puts in the organization's key storage. Redeeming again from the
-// same device returns the same key; from another device it issues a new
-// license, until the code's use limit is reached.
+// also puts in the organization's key storage, and activates the license
+// on the device (D3): a fingerprint the organization never registered is
+// registered, with what the license needs to know of it (the license's
+// type as its operating system, a virtual machine for the
+// per-virtual-machine scheme, the license's product installed; a later
+// [OrgScope.RegisterDevice] gives its real details), and the device gets a
+// seat of the license, as [OrgScope.AssignSeat] gives one. A per-user
+// license counts users, not devices: it gives the device no seat.
+// Redeeming again from the same device returns the same key; from another
+// device it issues a new license, until the code's use limit is reached.
 //
-// The code is checked, and the actor's access, before anything is spent.
-// Should the key storage refuse the key afterwards, RedeemCode returns the
-// key and its license with the error: the license is the organization's,
-// and redeeming again from the same device puts it in the key storage.
+// The code, the actor's access and the device's seat are checked before
+// anything is spent: a device the license cannot seat is refused, and the
+// code keeps its use. Should the key storage refuse the key afterwards
+// (the organization changed in between), RedeemCode returns the key and
+// its license with the error: the license is the organization's, and
+// redeeming again from the same device puts it in the key storage and
+// seats the device.
 //
 // RedeemCode returns ErrBadCode, ErrInvalidInput (no fingerprint),
 // ErrNoAccess, ErrUnknownCode, ErrCodeUsed, ErrOtherOrganization (the
 // device redeemed it for another organization, or the code is for
-// another), or the errors of [License.Validate] if its license can no
-// longer be issued (the template expired).
+// another), the errors of [License.Validate] if its license can no
+// longer be issued (the template expired), the errors of
+// [OrgScope.AssignSeat] when the device cannot have a seat
+// (ErrRestrictionExceeded, ErrTypeMismatch, ErrSchemeMismatch,
+// ErrNotYetValid), or ErrLicenseReplaced or ErrLicenseRevoked when the
+// device's license has since been traded in or revoked.
 func (s *OrgScope) RedeemCode(ctx context.Context, code, fingerprint string) (string, *License, error) {
 	c, err := ParseCode(code)
 	if err != nil {
@@ -245,23 +259,36 @@ func (s *OrgScope) RedeemCode(ctx context.Context, code, fingerprint string) (st
 		return "", nil, err
 	}
 	now := s.p.now()
+	// Check the device can have its seat before the code is spent, so that
+	// a refusal spends nothing (K5, D3); the update checks again.
+	var pending *License
+	if err := s.p.store.ViewVendor(ctx, func(v *Vendor) error {
+		ac, r, err := v.redeemable(c, fingerprint, s.org)
+		if err == nil && r.Key == "" {
+			t := ac.Template.clone()
+			t.ID, t.Organization, t.IssuedAt = "(redeeming "+c+")", s.org, now
+			pending = &t
+			return t.Validate() // as issue would: the template can no longer be issued
+		}
+		return err
+	}); err != nil {
+		return "", nil, err
+	}
+	if pending != nil {
+		if err := s.view(ctx, func(o *Organization) error {
+			o = o.Clone()
+			o.Keys[pending.ID] = OrgKey{License: pending}
+			_, _, err := s.p.activateDevice(o, s.actor, now, pending, fingerprint)
+			return err
+		}); err != nil {
+			return "", nil, err
+		}
+	}
 	var key string
 	err = s.p.store.UpdateVendor(ctx, func(v *Vendor) error {
-		ac, ok := v.Codes[c]
-		if !ok {
-			return ErrUnknownCode
-		}
-		if r, ok := ac.Redemptions[fingerprint]; ok {
-			if r.Org != s.org {
-				return fmt.Errorf("%w: the device redeemed the code for another organization", ErrOtherOrganization)
-			}
+		ac, r, err := v.redeemable(c, fingerprint, s.org)
+		if err != nil || r.Key != "" {
 			key = r.Key // the same device: the same key (K5)
-			return nil
-		}
-		if len(ac.Redemptions) >= ac.Limit {
-			return fmt.Errorf("%w: %d of %d", ErrCodeUsed, len(ac.Redemptions), ac.Limit)
-		}
-		if err := checkFor(ac.Template, s.org); err != nil {
 			return err
 		}
 		k, l, err := s.p.issue(v, ac.Template, s.org, now)
@@ -279,7 +306,48 @@ func (s *OrgScope) RedeemCode(ctx context.Context, code, fingerprint string) (st
 	if err != nil {
 		return "", nil, err
 	}
-	return s.keep(ctx, key, "code.redeem", "device "+fingerprint, "", KeyOptions{})
+	return s.keep(ctx, key, "code.redeem", "device "+fingerprint, "", KeyOptions{}, fingerprint)
+}
+
+// redeemable returns activation code c, if the device with fingerprint fp
+// may redeem it for org, and the device's redemption if it redeemed it
+// already (then its Key is set).
+func (v *Vendor) redeemable(c, fp, org string) (ActivationCode, Redemption, error) {
+	ac, ok := v.Codes[c]
+	if !ok {
+		return ac, Redemption{}, ErrUnknownCode
+	}
+	if r, ok := ac.Redemptions[fp]; ok {
+		if r.Org != org {
+			return ac, Redemption{}, fmt.Errorf("%w: the device redeemed the code for another organization", ErrOtherOrganization)
+		}
+		return ac, r, nil
+	}
+	if len(ac.Redemptions) >= ac.Limit {
+		return ac, Redemption{}, fmt.Errorf("%w: %d of %d", ErrCodeUsed, len(ac.Redemptions), ac.Limit)
+	}
+	return ac, Redemption{}, checkFor(ac.Template, org)
+}
+
+// activateDevice activates license l, of o's key storage, on the device
+// with fingerprint fp (K5, D3): it registers the device if o has none
+// with that fingerprint, with what l needs to know of it (its type as
+// operating system, a virtual machine for the per-virtual-machine scheme,
+// l's product installed), and gives it a seat of l, as
+// [OrgScope.AssignSeat] does. A per-user license counts users, not
+// devices: it activates nothing. It returns the events, or the refusal's
+// events and error.
+func (p *Portal) activateDevice(o *Organization, a Actor, now time.Time, l *License, fp string) (events, refused []Event, err error) {
+	if l.Scheme == SchemePerUser {
+		return nil, nil, nil
+	}
+	if _, ok := o.Devices[fp]; !ok {
+		d := Device{Fingerprint: fp, OS: l.Type, VM: l.Scheme == SchemePerVM, Apps: []string{l.Product}, Registered: now}
+		o.Devices[fp] = d
+		o.record(a, now, "device.register", fp, d.summary())
+	}
+	_, events, refused, err = p.takeSeat(o, a, now, l.ID, fp, "")
+	return events, refused, err
 }
 
 // IssueVouchers makes n OEM vouchers (K6), each of which converts once
@@ -342,7 +410,7 @@ func (s *OrgScope) ConvertVoucher(ctx context.Context, voucher string) (string, 
 	if err != nil {
 		return "", nil, err
 	}
-	return s.keep(ctx, key, "voucher.convert", "voucher "+id, "", KeyOptions{})
+	return s.keep(ctx, key, "voucher.convert", "voucher "+id, "", KeyOptions{}, "")
 }
 
 // IssueSerials makes n serial numbers (V1), each of which, with the
@@ -434,7 +502,7 @@ func (s *OrgScope) GetKey(ctx context.Context, serial string, r Registration) (s
 	if err != nil {
 		return "", nil, err
 	}
-	return s.keep(ctx, key, "serial.register", "serial number "+sn+" for "+r.Company, "", KeyOptions{})
+	return s.keep(ctx, key, "serial.register", "serial number "+sn+" for "+r.Company, "", KeyOptions{}, "")
 }
 
 // IssueUpgrade offers organization org an upgrade of its license
@@ -546,7 +614,7 @@ func (s *OrgScope) Upgrade(ctx context.Context, notificationID, product string, 
 	}
 	opts := KeyOptions{AutoDistribute: old.AutoDistribute}
 	if notice.Used {
-		return s.keep(ctx, notice.Key, "upgrade", "from "+notice.From, notice.From, opts)
+		return s.keep(ctx, notice.Key, "upgrade", "from "+notice.From, notice.From, opts, "")
 	}
 	t := *old.License
 	t.ID = ""
@@ -582,7 +650,7 @@ func (s *OrgScope) Upgrade(ctx context.Context, notificationID, product string, 
 	if err != nil {
 		return "", nil, err
 	}
-	return s.keep(ctx, key, "upgrade", "from "+notice.From, notice.From, opts)
+	return s.keep(ctx, key, "upgrade", "from "+notice.From, notice.From, opts, "")
 }
 
 // upgrade returns the upgrade notice id, if org may take it up with that
@@ -612,10 +680,12 @@ func (s *OrgScope) reach(ctx context.Context) error {
 }
 
 // keep puts key, which the portal issued to the organization, in its key
-// storage unless it is there, records action, and removes license replace
-// from the storage if given and there. It returns the key and its
-// license, also with an error if the storage could not take them.
-func (s *OrgScope) keep(ctx context.Context, key, action, detail, replace string, opts KeyOptions) (string, *License, error) {
+// storage unless it is there, records action, removes license replace
+// from the storage if given and there, and activates the license on the
+// device with fingerprint device if given (see activateDevice). It
+// returns the key and its license, also with an error if the storage
+// could not take them.
+func (s *OrgScope) keep(ctx context.Context, key, action, detail, replace string, opts KeyOptions, device string) (string, *License, error) {
 	l, err := s.p.cfg.Verifier.Verify(key)
 	if err != nil {
 		return key, nil, err
@@ -623,12 +693,10 @@ func (s *OrgScope) keep(ctx context.Context, key, action, detail, replace string
 	if err := s.p.useLicense(ctx, l.ID, s.org, useHold); err != nil {
 		return "", nil, err
 	}
+	var refused []Event
 	err = s.update(ctx, func(o *Organization, now time.Time) ([]Event, error) {
 		_, held := o.Keys[l.ID]
 		_, old := o.Keys[replace]
-		if held && (replace == "" || !old) {
-			return nil, nil // already there: nothing to do
-		}
 		var events []Event
 		if !held {
 			o.record(s.actor, now, action, l.ID, detail)
@@ -641,7 +709,19 @@ func (s *OrgScope) keep(ctx context.Context, key, action, detail, replace string
 			}
 			events = append(events, ev...)
 		}
+		if device != "" {
+			ev, ref, err := s.p.activateDevice(o, s.actor, now, o.Keys[l.ID].License, device)
+			if err != nil {
+				refused = ref
+				return nil, err
+			}
+			events = append(events, ev...)
+		}
+		if held && !old {
+			return events, nil // nothing else changed: nothing to distribute
+		}
 		return append(events, s.p.distribute(o, now)...), nil
 	})
+	s.p.deliver(refused)
 	return key, l, err
 }
