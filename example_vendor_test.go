@@ -24,6 +24,18 @@ func vendorPortal() (*license.Portal, context.Context, *clock.Mock, *license.Sig
 	return p, ctx, clk, vendor
 }
 
+// acmeHolding returns the portal of vendorPortal, whose acme holds a key
+// of license id in its key storage, acme's scope for one of its members,
+// and the key.
+func acmeHolding(id string) (*license.Portal, context.Context, *license.OrgScope, string) {
+	p, ctx, clk, vendor := vendorPortal()
+	key, _ := vendor.Sign(&license.License{ID: id, Product: "acme-backup", Scheme: license.SchemePerDevice,
+		Quantity: 10, IssuedAt: clk.Now(), Expiry: date(2027, 3, 1)})
+	acme := p.Org(license.Actor{ID: "ada@acme.example", Org: "acme"}, "acme")
+	_, _ = acme.AddKey(ctx, key, license.KeyOptions{})
+	return p, ctx, acme, key
+}
+
 // vendorTemplate is what the examples' codes, vouchers and serial numbers
 // give: ten devices of acme-backup for a year from activation.
 var vendorTemplate = license.License{ID: "ACT", Product: "acme-backup", Scheme: license.SchemePerDevice,
@@ -110,11 +122,7 @@ func ExamplePortal_Serials() {
 
 // The vendor lists the upgrades it offered and which were taken up (V2).
 func ExamplePortal_UpgradeNotices() {
-	p, ctx, clk, vendor := vendorPortal()
-	key, _ := vendor.Sign(&license.License{ID: "SN-1", Product: "acme-backup", Scheme: license.SchemePerDevice,
-		Quantity: 10, IssuedAt: clk.Now(), Expiry: date(2027, 3, 1)})
-	acme := p.Org(license.Actor{ID: "ada@acme.example", Org: "acme"}, "acme")
-	_, _ = acme.AddKey(ctx, key, license.KeyOptions{})
+	p, ctx, acme, _ := acmeHolding("SN-1")
 	id, _ := p.IssueUpgrade(ctx, "acme", "SN-1", []string{"acme-backup-pro"}, 25)
 	_, _, _ = acme.Upgrade(ctx, id, "acme-backup-pro", 20)
 	page, _, _ := p.UpgradeNotices(ctx, "", 100)
@@ -128,11 +136,7 @@ func ExamplePortal_UpgradeNotices() {
 // The vendor revokes a license (C1): it leaves the key storage at once,
 // and its ID can never be used again.
 func ExamplePortal_Revoke() {
-	p, ctx, clk, vendor := vendorPortal()
-	key, _ := vendor.Sign(&license.License{ID: "SN-7", Product: "acme-backup", Scheme: license.SchemePerDevice,
-		Quantity: 10, IssuedAt: clk.Now(), Expiry: date(2027, 3, 1)})
-	acme := p.Org(license.Actor{ID: "ada@acme.example", Org: "acme"}, "acme")
-	_, _ = acme.AddKey(ctx, key, license.KeyOptions{})
+	p, ctx, acme, key := acmeHolding("SN-7")
 
 	fmt.Println("revoke:", p.Revoke(ctx, "SN-7", "chargeback"))
 	keys, _ := acme.Keys(ctx)
