@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math"
 	"net/mail"
 	"slices"
@@ -137,9 +136,10 @@ func newCode(taken func(string) bool) (string, error) {
 	}
 }
 
-// mint makes n new codes in the vendor's document, each put there by put,
-// atomically.
-func (p *Portal) mint(ctx context.Context, n int, taken func(v *Vendor, code string) bool, put func(v *Vendor, code string, now time.Time)) ([]string, error) {
+// mint makes n new codes of what (such as "activation codes") for
+// licenses from template t in the vendor's document, each put there by
+// put, and records it in the vendor's history as action, atomically.
+func (p *Portal) mint(ctx context.Context, n int, t License, action, what string, taken func(v *Vendor, code string) bool, put func(v *Vendor, code string, now time.Time)) ([]string, error) {
 	if n < 1 || n > maxBatch {
 		return nil, fmt.Errorf("%w: %d codes, want 1 to %d", ErrInvalidInput, n, maxBatch)
 	}
@@ -155,6 +155,8 @@ func (p *Portal) mint(ctx context.Context, n int, taken func(v *Vendor, code str
 			put(v, code, now)
 			codes = append(codes, code)
 		}
+		v.record(vendorActor(ctx), now, action, cmp.Or(t.ID, "LK"),
+			fmt.Sprintf("%d %s for %s, first %s", n, what, describe(&t), codes[0]))
 		return nil
 	})
 	if err != nil {
@@ -167,8 +169,7 @@ func (p *Portal) mint(ctx context.Context, n int, taken func(v *Vendor, code str
 // t must pass [License.Validate] once issued. Its Organization, if set,
 // restricts it to that organization.
 func checkTemplate(t License, now time.Time) (License, error) {
-	t.Features = slices.Clone(t.Features)
-	t.Custom = maps.Clone(t.Custom)
+	t = t.clone()
 	l := t
 	l.ID = cmp.Or(t.ID, "LK") + "-1"
 	l.IssuedAt = now
@@ -209,7 +210,7 @@ func (p *Portal) IssueActivationCodes(ctx context.Context, template License, n, 
 	if err != nil {
 		return nil, err
 	}
-	return p.mint(ctx, n,
+	return p.mint(ctx, n, t, "codes.issue", fmt.Sprintf("activation codes of %d uses", limit),
 		func(v *Vendor, code string) bool { _, ok := v.Codes[code]; return ok },
 		func(v *Vendor, code string, now time.Time) {
 			v.Codes[code] = ActivationCode{Code: code, Template: t, Limit: limit, Issued: now, Redemptions: map[string]Redemption{}}
@@ -218,20 +219,34 @@ func (p *Portal) IssueActivationCodes(ctx context.Context, template License, n, 
 
 // RedeemCode redeems an activation code for the device with that
 // fingerprint (K5) and returns the license key issued for it, which it
-// also puts in the organization's key storage. Redeeming again from the
-// same device returns the same key; from another device it issues a new
-// license, until the code's use limit is reached.
+// also puts in the organization's key storage, and activates the license
+// on the device (D3): a fingerprint the organization never registered is
+// registered, with what the license needs to know of it (the license's
+// type as its operating system, a virtual machine for the
+// per-virtual-machine scheme, the license's product installed; a later
+// [OrgScope.RegisterDevice] gives its real details), and the device gets a
+// seat of the license, as [OrgScope.AssignSeat] gives one. A per-user
+// license counts users, not devices: it gives the device no seat.
+// Redeeming again from the same device returns the same key; from another
+// device it issues a new license, until the code's use limit is reached.
 //
-// The code is checked, and the actor's access, before anything is spent.
-// Should the key storage refuse the key afterwards, RedeemCode returns the
-// key and its license with the error: the license is the organization's,
-// and redeeming again from the same device puts it in the key storage.
+// The code, the actor's access and the device's seat are checked before
+// anything is spent: a device the license cannot seat is refused, and the
+// code keeps its use. Should the key storage refuse the key afterwards
+// (the organization changed in between), RedeemCode returns the key and
+// its license with the error: the license is the organization's, and
+// redeeming again from the same device puts it in the key storage and
+// seats the device.
 //
 // RedeemCode returns ErrBadCode, ErrInvalidInput (no fingerprint),
 // ErrNoAccess, ErrUnknownCode, ErrCodeUsed, ErrOtherOrganization (the
 // device redeemed it for another organization, or the code is for
-// another), or the errors of [License.Validate] if its license can no
-// longer be issued (the template expired).
+// another), the errors of [License.Validate] if its license can no
+// longer be issued (the template expired), the errors of
+// [OrgScope.AssignSeat] when the device cannot have a seat
+// (ErrRestrictionExceeded, ErrTypeMismatch, ErrSchemeMismatch,
+// ErrNotYetValid), or ErrLicenseReplaced or ErrLicenseRevoked when the
+// device's license has since been traded in or revoked.
 func (s *OrgScope) RedeemCode(ctx context.Context, code, fingerprint string) (string, *License, error) {
 	c, err := ParseCode(code)
 	if err != nil {
@@ -244,23 +259,36 @@ func (s *OrgScope) RedeemCode(ctx context.Context, code, fingerprint string) (st
 		return "", nil, err
 	}
 	now := s.p.now()
+	// Check the device can have its seat before the code is spent, so that
+	// a refusal spends nothing (K5, D3); the update checks again.
+	var pending *License
+	if err := s.p.store.ViewVendor(ctx, func(v *Vendor) error {
+		ac, r, err := v.redeemable(c, fingerprint, s.org)
+		if err == nil && r.Key == "" {
+			t := ac.Template.clone()
+			t.ID, t.Organization, t.IssuedAt = "(redeeming "+c+")", s.org, now
+			pending = &t
+			return t.Validate() // as issue would: the template can no longer be issued
+		}
+		return err
+	}); err != nil {
+		return "", nil, err
+	}
+	if pending != nil {
+		if err := s.view(ctx, func(o *Organization) error {
+			o = o.Clone()
+			o.Keys[pending.ID] = OrgKey{License: pending}
+			_, _, err := s.p.activateDevice(o, s.actor, now, pending, fingerprint)
+			return err
+		}); err != nil {
+			return "", nil, err
+		}
+	}
 	var key string
 	err = s.p.store.UpdateVendor(ctx, func(v *Vendor) error {
-		ac, ok := v.Codes[c]
-		if !ok {
-			return ErrUnknownCode
-		}
-		if r, ok := ac.Redemptions[fingerprint]; ok {
-			if r.Org != s.org {
-				return fmt.Errorf("%w: the device redeemed the code for another organization", ErrOtherOrganization)
-			}
+		ac, r, err := v.redeemable(c, fingerprint, s.org)
+		if err != nil || r.Key != "" {
 			key = r.Key // the same device: the same key (K5)
-			return nil
-		}
-		if len(ac.Redemptions) >= ac.Limit {
-			return fmt.Errorf("%w: %d of %d", ErrCodeUsed, len(ac.Redemptions), ac.Limit)
-		}
-		if err := checkFor(ac.Template, s.org); err != nil {
 			return err
 		}
 		k, l, err := s.p.issue(v, ac.Template, s.org, now)
@@ -278,7 +306,48 @@ func (s *OrgScope) RedeemCode(ctx context.Context, code, fingerprint string) (st
 	if err != nil {
 		return "", nil, err
 	}
-	return s.keep(ctx, key, "code.redeem", "device "+fingerprint, "", KeyOptions{})
+	return s.keep(ctx, key, "code.redeem", "device "+fingerprint, "", KeyOptions{}, fingerprint)
+}
+
+// redeemable returns activation code c, if the device with fingerprint fp
+// may redeem it for org, and the device's redemption if it redeemed it
+// already (then its Key is set).
+func (v *Vendor) redeemable(c, fp, org string) (ActivationCode, Redemption, error) {
+	ac, ok := v.Codes[c]
+	if !ok {
+		return ac, Redemption{}, ErrUnknownCode
+	}
+	if r, ok := ac.Redemptions[fp]; ok {
+		if r.Org != org {
+			return ac, Redemption{}, fmt.Errorf("%w: the device redeemed the code for another organization", ErrOtherOrganization)
+		}
+		return ac, r, nil
+	}
+	if len(ac.Redemptions) >= ac.Limit {
+		return ac, Redemption{}, fmt.Errorf("%w: %d of %d", ErrCodeUsed, len(ac.Redemptions), ac.Limit)
+	}
+	return ac, Redemption{}, checkFor(ac.Template, org)
+}
+
+// activateDevice activates license l, of o's key storage, on the device
+// with fingerprint fp (K5, D3): it registers the device if o has none
+// with that fingerprint, with what l needs to know of it (its type as
+// operating system, a virtual machine for the per-virtual-machine scheme,
+// l's product installed), and gives it a seat of l, as
+// [OrgScope.AssignSeat] does. A per-user license counts users, not
+// devices: it activates nothing. It returns the events, or the refusal's
+// events and error.
+func (p *Portal) activateDevice(o *Organization, a Actor, now time.Time, l *License, fp string) (events, refused []Event, err error) {
+	if l.Scheme == SchemePerUser {
+		return nil, nil, nil
+	}
+	if _, ok := o.Devices[fp]; !ok {
+		d := Device{Fingerprint: fp, OS: l.Type, VM: l.Scheme == SchemePerVM, Apps: []string{l.Product}, Registered: now}
+		o.Devices[fp] = d
+		o.record(a, now, "device.register", fp, d.summary())
+	}
+	_, events, refused, err = p.takeSeat(o, a, now, l.ID, fp, "")
+	return events, refused, err
 }
 
 // IssueVouchers makes n OEM vouchers (K6), each of which converts once
@@ -290,7 +359,7 @@ func (p *Portal) IssueVouchers(ctx context.Context, template License, n int) ([]
 	if err != nil {
 		return nil, err
 	}
-	return p.mint(ctx, n,
+	return p.mint(ctx, n, t, "vouchers.issue", "vouchers",
 		func(v *Vendor, code string) bool { _, ok := v.Vouchers[code]; return ok },
 		func(v *Vendor, code string, now time.Time) {
 			v.Vouchers[code] = Voucher{ID: code, Template: t, Issued: now}
@@ -341,7 +410,7 @@ func (s *OrgScope) ConvertVoucher(ctx context.Context, voucher string) (string, 
 	if err != nil {
 		return "", nil, err
 	}
-	return s.keep(ctx, key, "voucher.convert", "voucher "+id, "", KeyOptions{})
+	return s.keep(ctx, key, "voucher.convert", "voucher "+id, "", KeyOptions{}, "")
 }
 
 // IssueSerials makes n serial numbers (V1), each of which, with the
@@ -354,7 +423,7 @@ func (p *Portal) IssueSerials(ctx context.Context, template License, n int) ([]s
 	if err != nil {
 		return nil, err
 	}
-	return p.mint(ctx, n,
+	return p.mint(ctx, n, t, "serials.issue", "serial numbers",
 		func(v *Vendor, code string) bool { _, ok := v.Serials[code]; return ok },
 		func(v *Vendor, code string, now time.Time) {
 			v.Serials[code] = Serial{Serial: code, Template: t, Issued: now}
@@ -433,7 +502,7 @@ func (s *OrgScope) GetKey(ctx context.Context, serial string, r Registration) (s
 	if err != nil {
 		return "", nil, err
 	}
-	return s.keep(ctx, key, "serial.register", "serial number "+sn+" for "+r.Company, "", KeyOptions{})
+	return s.keep(ctx, key, "serial.register", "serial number "+sn+" for "+r.Company, "", KeyOptions{}, "")
 }
 
 // IssueUpgrade offers organization org an upgrade of its license
@@ -446,7 +515,9 @@ func (s *OrgScope) GetKey(ctx context.Context, serial string, r Registration) (s
 // It is a vendor operation. It returns ErrInvalidInput (no product, an
 // empty or repeated one, maxQuantity below 1), ErrNoSuchKey (the portal
 // knows no such license), ErrOtherOrganization (the license is another
-// organization's) or a store's error.
+// organization's), ErrKeyRedeemed, ErrLicenseReplaced or
+// ErrLicenseRevoked (the license can no longer be traded in: see
+// [LifeState]) or a store's error.
 func (p *Portal) IssueUpgrade(ctx context.Context, org, fromLicenseID string, products []string, maxQuantity int) (string, error) {
 	if len(products) == 0 {
 		return "", fmt.Errorf("%w: an upgrade offers at least one product", ErrInvalidInput)
@@ -466,11 +537,11 @@ func (p *Portal) IssueUpgrade(ctx context.Context, org, fromLicenseID string, pr
 	now := p.now()
 	var id string
 	err := p.store.UpdateVendor(ctx, func(v *Vendor) error {
-		switch owner, ok := v.Owners[fromLicenseID]; {
-		case !ok:
+		if _, ok := v.Owners[fromLicenseID]; !ok {
 			return fmt.Errorf("%w: the portal knows no license %q", ErrNoSuchKey, fromLicenseID)
-		case owner != org:
-			return fmt.Errorf("%w: %s", ErrOtherOrganization, fromLicenseID)
+		}
+		if err := v.canUse(fromLicenseID, org, useReplace); err != nil {
+			return err
 		}
 		var err error
 		id, err = newCode(func(c string) bool { _, ok := v.Upgrades[c]; return ok })
@@ -478,6 +549,8 @@ func (p *Portal) IssueUpgrade(ctx context.Context, org, fromLicenseID string, pr
 			return err
 		}
 		v.Upgrades[id] = UpgradeNotice{ID: id, Org: org, From: fromLicenseID, Products: products, MaxQuantity: maxQuantity, Issued: now}
+		v.record(vendorActor(ctx), now, "upgrade.issue", fromLicenseID,
+			fmt.Sprintf("%s for %s: %s, at most %d", id, org, strings.Join(products, ", "), maxQuantity))
 		return nil
 	})
 	if err != nil {
@@ -493,19 +566,20 @@ func (p *Portal) IssueUpgrade(ctx context.Context, org, fromLicenseID string, pr
 // one's scheme, or counts devices if the old one counted nothing, and its
 // minimum number of devices is capped at the quantity. The new key goes
 // into the key storage, with the old key's automatic distribution (D2),
-// and the old key leaves it, as [OrgScope.RemoveKey] does. A notification
-// is used once.
-//
-// Should the key storage refuse the new key afterwards, Upgrade returns
-// the key and its license with the error; the license is the
-// organization's, and [OrgScope.AddKey] takes it.
+// and the old key leaves it, as [OrgScope.RemoveKey] does. The old
+// license is replaced for good: it can go into no key storage and no
+// wallet again (see [LifeState]). A notification is used once: taking it
+// up again with the same product and quantity returns the same key, and
+// finishes putting it in place should the key storage have failed the
+// first time; with another product or quantity it fails with
+// ErrUpgradeUsed.
 //
 // Upgrade returns ErrBadCode, ErrInvalidInput (no product, a quantity
 // below 1), ErrNoAccess, ErrUnknownCode, ErrOtherOrganization (the
 // notification is for another organization), ErrUpgradeUsed,
-// ErrNotOffered, ErrNoSuchKey (the old license left the key storage), or
-// the errors of [License.Validate] if the new license cannot be issued
-// (the old one expired).
+// ErrNotOffered, ErrNoSuchKey (the old license left the key storage),
+// ErrLicenseRevoked, or the errors of [License.Validate] if the new
+// license cannot be issued (the old one expired).
 func (s *OrgScope) Upgrade(ctx context.Context, notificationID, product string, quantity int) (string, *License, error) {
 	id, err := ParseCode(notificationID)
 	if err != nil {
@@ -531,12 +605,16 @@ func (s *OrgScope) Upgrade(ctx context.Context, notificationID, product string, 
 	var old OrgKey
 	if err := s.view(ctx, func(o *Organization) error {
 		var ok bool
-		if old, ok = o.Keys[notice.From]; !ok {
+		if old, ok = o.Keys[notice.From]; !ok && !notice.Used {
 			return fmt.Errorf("%w: %s", ErrNoSuchKey, notice.From)
 		}
 		return nil
 	}); err != nil {
 		return "", nil, err
+	}
+	opts := KeyOptions{AutoDistribute: old.AutoDistribute}
+	if notice.Used {
+		return s.keep(ctx, notice.Key, "upgrade", "from "+notice.From, notice.From, opts, "")
 	}
 	t := *old.License
 	t.ID = ""
@@ -550,14 +628,21 @@ func (s *OrgScope) Upgrade(ctx context.Context, notificationID, product string, 
 	var key string
 	err = s.p.store.UpdateVendor(ctx, func(v *Vendor) error {
 		n, err := v.upgrade(id, s.org, product, quantity)
+		if err != nil || n.Used {
+			key = n.Key // taken up again: finish putting the same key in place
+			return err
+		}
+		if err := v.use(n.From, s.org, useReplace, now); err != nil {
+			return err
+		}
+		k, l, err := s.p.issue(v, t, s.org, now)
 		if err != nil {
 			return err
 		}
-		k, _, err := s.p.issue(v, t, s.org, now)
-		if err != nil {
-			return err
-		}
-		n.Used, n.Key, n.At = true, k, now
+		life := v.Lives[n.From]
+		life.By = l.ID
+		v.Lives[n.From] = life
+		n.Used, n.Product, n.Quantity, n.Key, n.At = true, product, quantity, k, now
 		v.Upgrades[id] = n
 		key = k
 		return nil
@@ -565,11 +650,11 @@ func (s *OrgScope) Upgrade(ctx context.Context, notificationID, product string, 
 	if err != nil {
 		return "", nil, err
 	}
-	return s.keep(ctx, key, "upgrade", "from "+notice.From, notice.From, KeyOptions{AutoDistribute: old.AutoDistribute})
+	return s.keep(ctx, key, "upgrade", "from "+notice.From, notice.From, opts, "")
 }
 
 // upgrade returns the upgrade notice id, if org may take it up with that
-// product and quantity.
+// product and quantity, or took it up so already (then n.Used is set).
 func (v *Vendor) upgrade(id, org, product string, quantity int) (UpgradeNotice, error) {
 	n, ok := v.Upgrades[id]
 	switch {
@@ -577,8 +662,10 @@ func (v *Vendor) upgrade(id, org, product string, quantity int) (UpgradeNotice, 
 		return n, ErrUnknownCode
 	case n.Org != org:
 		return n, fmt.Errorf("%w: the upgrade is for another organization", ErrOtherOrganization)
-	case n.Used:
+	case n.Used && (n.Product != product || n.Quantity != quantity):
 		return n, ErrUpgradeUsed
+	case n.Used:
+		return n, nil // taken up again the same way: the same key
 	case !slices.Contains(n.Products, product):
 		return n, fmt.Errorf("%w: product %q; it offers %s", ErrNotOffered, product, strings.Join(n.Products, ", "))
 	case quantity > n.MaxQuantity:
@@ -593,20 +680,23 @@ func (s *OrgScope) reach(ctx context.Context) error {
 }
 
 // keep puts key, which the portal issued to the organization, in its key
-// storage unless it is there, records action, and removes license replace
-// from the storage if given and there. It returns the key and its
-// license, also with an error if the storage could not take them.
-func (s *OrgScope) keep(ctx context.Context, key, action, detail, replace string, opts KeyOptions) (string, *License, error) {
+// storage unless it is there, records action, removes license replace
+// from the storage if given and there, and activates the license on the
+// device with fingerprint device if given (see activateDevice). It
+// returns the key and its license, also with an error if the storage
+// could not take them.
+func (s *OrgScope) keep(ctx context.Context, key, action, detail, replace string, opts KeyOptions, device string) (string, *License, error) {
 	l, err := s.p.cfg.Verifier.Verify(key)
 	if err != nil {
 		return key, nil, err
 	}
+	if err := s.p.useLicense(ctx, l.ID, s.org, useHold); err != nil {
+		return "", nil, err
+	}
+	var refused []Event
 	err = s.update(ctx, func(o *Organization, now time.Time) ([]Event, error) {
 		_, held := o.Keys[l.ID]
 		_, old := o.Keys[replace]
-		if held && (replace == "" || !old) {
-			return nil, nil // already there: nothing to do
-		}
 		var events []Event
 		if !held {
 			o.record(s.actor, now, action, l.ID, detail)
@@ -619,7 +709,19 @@ func (s *OrgScope) keep(ctx context.Context, key, action, detail, replace string
 			}
 			events = append(events, ev...)
 		}
+		if device != "" {
+			ev, ref, err := s.p.activateDevice(o, s.actor, now, o.Keys[l.ID].License, device)
+			if err != nil {
+				refused = ref
+				return nil, err
+			}
+			events = append(events, ev...)
+		}
+		if held && !old {
+			return events, nil // nothing else changed: nothing to distribute
+		}
 		return append(events, s.p.distribute(o, now)...), nil
 	})
+	s.p.deliver(refused)
 	return key, l, err
 }

@@ -14,6 +14,26 @@ import (
 	"github.com/licensekit/license"
 )
 
+// mustDelegate makes customer invite partner, and a member of partner
+// accept (V4).
+func mustDelegate(tb testing.TB, h *portalHarness, customer, partner string) {
+	tb.Helper()
+	require.NoError(tb, h.as(customer).Delegate(h.ctx, partner))
+	require.NoError(tb, h.as(partner).AcceptDelegation(h.ctx, customer))
+}
+
+// invited returns the customers whose invitations partner's members see.
+func invited(tb testing.TB, h *portalHarness, partner string) []string {
+	tb.Helper()
+	inv, err := h.as(partner).Invitations(h.ctx)
+	require.NoError(tb, err)
+	var out []string
+	for _, i := range inv {
+		out = append(out, i.Customer)
+	}
+	return out
+}
+
 // customers returns the customers Portal.Customers lists for actor.
 func customers(tb testing.TB, h *portalHarness, actor license.Actor) []string {
 	tb.Helper()
@@ -38,7 +58,7 @@ func TestDelegation_V4_PartnerManagesOnlyWhileTheDelegationStands(t *testing.T) 
 	require.ErrorIs(t, err, license.ErrNoAccess, "before any delegation")
 	assert.Empty(t, customers(t, h, resellerBob))
 
-	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
+	mustDelegate(t, h, "acme", "reseller")
 	assert.Equal(t, []string{"acme"}, customers(t, h, resellerBob))
 	assert.Equal(t, []string{"acme"}, customers(t, h, license.Actor{ID: "carol@reseller", Org: "reseller"}),
 		"every member of the partner sees its customers")
@@ -66,7 +86,7 @@ func TestDelegation_V4_PartnerManagesOnlyWhileTheDelegationStands(t *testing.T) 
 	assert.Len(t, scopeKeys(t, h, "acme"), 2)
 
 	// Delegating again restores it.
-	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
+	mustDelegate(t, h, "acme", "reseller")
 	_, err = p.Keys(h.ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"acme"}, customers(t, h, resellerBob))
@@ -82,10 +102,10 @@ func TestDelegation_V4_PartnerSeesOnlyTheCustomersThatDelegatedToIt(t *testing.T
 	mustAddKey(t, h, "acme", h.key(seatsLicense("SN-A1", 10)))
 	mustAddKey(t, h, "globex", h.key(seatsLicense("SN-G1", 10)))
 
-	require.NoError(t, h.as("initech").Delegate(h.ctx, "reseller"))
-	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
-	require.NoError(t, h.as("globex").Delegate(h.ctx, "distributor"))
-	require.NoError(t, h.as("acme").Delegate(h.ctx, "distributor"))
+	mustDelegate(t, h, "initech", "reseller")
+	mustDelegate(t, h, "acme", "reseller")
+	mustDelegate(t, h, "globex", "distributor")
+	mustDelegate(t, h, "acme", "distributor")
 
 	assert.Equal(t, []string{"acme", "initech"}, customers(t, h, resellerBob), "sorted")
 	assert.Equal(t, []string{"acme", "globex"}, customers(t, h, dist))
@@ -121,7 +141,7 @@ func TestDelegation_V4_PartnerActionsRecordedUnderThePartner(t *testing.T) {
 	h := newPortalHarness(t)
 	t1 := day("2026-04-01").Add(8 * time.Hour)
 	h.at(t1)
-	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
+	mustDelegate(t, h, "acme", "reseller")
 	t2 := t1.Add(time.Hour)
 	h.at(t2)
 	_, err := asPartner(h, "acme").AddKey(h.ctx, h.key(seatsLicense("SN-A1", 10)), license.KeyOptions{})
@@ -132,9 +152,10 @@ func TestDelegation_V4_PartnerActionsRecordedUnderThePartner(t *testing.T) {
 
 	assert.Equal(t, []license.HistoryEntry{
 		{Seq: 1, At: day("2026-01-01"), Actor: "vendor", Action: "organization.create", Subject: "acme", Detail: "acme Inc."},
-		{Seq: 2, At: t1, Actor: "admin@acme", Org: "acme", Action: "delegation.grant", Subject: "reseller"},
-		{Seq: 3, At: t2, Actor: "bob@reseller", Org: "reseller", Action: "key.add", Subject: "SN-A1", Detail: "SN-A1 acme-backup"},
-		{Seq: 4, At: t3, Actor: "admin@acme", Org: "acme", Action: "delegation.withdraw", Subject: "reseller"},
+		{Seq: 2, At: t1, Actor: "admin@acme", Org: "acme", Action: "delegation.invite", Subject: "reseller"},
+		{Seq: 3, At: t1, Actor: "admin@reseller", Org: "reseller", Action: "delegation.accept", Subject: "reseller"},
+		{Seq: 4, At: t2, Actor: "bob@reseller", Org: "reseller", Action: "key.add", Subject: "SN-A1", Detail: "SN-A1 acme-backup"},
+		{Seq: 5, At: t3, Actor: "admin@acme", Org: "acme", Action: "delegation.withdraw", Subject: "reseller"},
 	}, histAll(t, h, "acme"))
 	assert.Len(t, histAll(t, h, "reseller"), 1, "nothing in the partner's own history")
 }
@@ -144,7 +165,7 @@ func TestDelegation_V4_PartnerActionsRecordedUnderThePartner(t *testing.T) {
 // ErrMembersOnly, and nothing changes (V4).
 func TestDelegation_V4_OnlyMembersDelegate(t *testing.T) {
 	h := newPortalHarness(t)
-	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
+	mustDelegate(t, h, "acme", "reseller")
 	before := histAll(t, h, "acme")
 	p := asPartner(h, "acme")
 
@@ -159,7 +180,7 @@ func TestDelegation_V4_OnlyMembersDelegate(t *testing.T) {
 	assert.Empty(t, customers(t, h, license.Actor{ID: "m@globex", Org: "globex"}))
 	ds, err := h.as("acme").Delegations(h.ctx)
 	require.NoError(t, err)
-	assert.Equal(t, []license.Delegation{{Partner: "reseller", Since: day("2026-01-01")}}, ds)
+	assert.Equal(t, []license.Delegation{{Partner: "reseller", Since: day("2026-01-01"), Accepted: day("2026-01-01")}}, ds)
 }
 
 // TestDelegation_V4_BadInput: a bad partner ID, delegating to itself or
@@ -177,16 +198,6 @@ func TestDelegation_V4_BadInput(t *testing.T) {
 			require.ErrorIs(t, s.Undelegate(h.ctx, partner), license.ErrInvalidInput)
 		})
 	}
-	t.Run("ErrUnknownPartner", func(t *testing.T) {
-		err := s.Delegate(h.ctx, "nope")
-		require.ErrorIs(t, err, license.ErrUnknownPartner)
-		assert.Contains(t, err.Error(), "nope")
-		assert.Empty(t, customers(t, h, license.Actor{ID: "x", Org: "nope"}))
-		// Created later, nope gets no delegation from the refused call.
-		require.NoError(t, h.p.CreateOrganization(h.ctx, "nope", "Late"))
-		_, err = h.p.Org(license.Actor{ID: "x", Org: "nope"}, "acme").Keys(h.ctx)
-		require.ErrorIs(t, err, license.ErrNoAccess)
-	})
 	t.Run("ErrNotDelegated", func(t *testing.T) {
 		err := s.Undelegate(h.ctx, "reseller")
 		require.ErrorIs(t, err, license.ErrNotDelegated)
@@ -199,8 +210,8 @@ func TestDelegation_V4_BadInput(t *testing.T) {
 		_, err = h.p.Customers(h.ctx, license.Actor{ID: "x", Org: "a\nb"})
 		require.ErrorIs(t, err, license.ErrInvalidInput)
 	})
-	t.Run("NoAccessBeforeUnknownPartner", func(t *testing.T) {
-		// An actor without access learns nothing about the partner.
+	t.Run("NoAccess", func(t *testing.T) {
+		// An actor without access learns nothing.
 		mallory := h.p.Org(license.Actor{ID: "m@globex", Org: "globex"}, "acme")
 		require.ErrorIs(t, mallory.Delegate(h.ctx, "ghost"), license.ErrNoAccess)
 		require.ErrorIs(t, mallory.Delegate(h.ctx, "reseller"), license.ErrNoAccess)
@@ -222,7 +233,15 @@ func TestDelegation_V4_DelegatingAgainChangesNothing(t *testing.T) {
 	require.NoError(t, s.Delegate(h.ctx, "reseller"))
 	ds, err := s.Delegations(h.ctx)
 	require.NoError(t, err)
-	assert.Equal(t, []license.Delegation{{Partner: "reseller", Since: day("2026-01-01")}}, ds)
+	assert.Equal(t, []license.Delegation{{Partner: "reseller", Since: day("2026-01-01"), Pending: true}}, ds)
+	assert.Equal(t, hist, histAll(t, h, "acme"))
+	assert.Equal(t, []string{"acme"}, invited(t, h, "reseller"))
+
+	// Accepted, it stays as it is too.
+	require.NoError(t, h.as("reseller").AcceptDelegation(h.ctx, "acme"))
+	hist = histAll(t, h, "acme")
+	require.NoError(t, s.Delegate(h.ctx, "reseller"))
+	require.NoError(t, h.as("reseller").AcceptDelegation(h.ctx, "acme"))
 	assert.Equal(t, hist, histAll(t, h, "acme"))
 	assert.Equal(t, []string{"acme"}, customers(t, h, resellerBob))
 }
@@ -250,8 +269,9 @@ func (s *flakyVendorStore) UpdateVendor(ctx context.Context, fn func(*license.Ve
 func TestCustomers_V4_StaleIndexGrantsNothing(t *testing.T) {
 	store := &flakyVendorStore{MemoryPortalStore: license.NewMemoryPortalStore()}
 	h := newPortalHarness(t, func(c *license.PortalConfig) { c.Store = store })
-	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
-	require.NoError(t, h.as("globex").Delegate(h.ctx, "reseller"))
+	mustDelegate(t, h, "acme", "reseller")
+	mustDelegate(t, h, "globex", "reseller")
+	require.NoError(t, h.p.CreateOrganization(h.ctx, "distributor", "Distributor"))
 
 	store.failVendor.Store(true)
 	require.NoError(t, h.as("acme").Undelegate(h.ctx, "reseller"), "the withdrawal stands without the index")
@@ -266,8 +286,7 @@ func TestCustomers_V4_StaleIndexGrantsNothing(t *testing.T) {
 	require.ErrorIs(t, err, license.ErrNoAccess)
 
 	// Without the index, Delegate fails and delegates nothing.
-	require.ErrorIs(t, h.as("acme").Delegate(h.ctx, "distributor-x"), license.ErrUnknownPartner)
-	require.NoError(t, h.p.CreateOrganization(h.ctx, "distributor", "Distributor"))
+	require.ErrorIs(t, h.as("acme").Delegate(h.ctx, "distributor-x"), errVendorDown)
 	require.ErrorIs(t, h.as("acme").Delegate(h.ctx, "distributor"), errVendorDown)
 	ds, err := h.as("acme").Delegations(h.ctx)
 	require.NoError(t, err)
@@ -277,7 +296,7 @@ func TestCustomers_V4_StaleIndexGrantsNothing(t *testing.T) {
 
 	// Back up: delegating again heals the index.
 	store.failVendor.Store(false)
-	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
+	mustDelegate(t, h, "acme", "reseller")
 	assert.Equal(t, []string{"acme", "globex"}, customers(t, h, resellerBob))
 }
 
@@ -304,7 +323,7 @@ func TestCustomers_V4_ConcurrentDelegateAndUndelegate(t *testing.T) {
 			})
 		}
 		wg.Go(func() {
-			_, err := h.p.Customers(h.ctx, resellerBob)
+			_, err := h.as("reseller").Invitations(h.ctx)
 			assert.NoError(t, err)
 		})
 		wg.Wait()
@@ -317,6 +336,6 @@ func TestCustomers_V4_ConcurrentDelegateAndUndelegate(t *testing.T) {
 				want = append(want, org)
 			}
 		}
-		assert.Equal(t, want, customers(t, h, resellerBob), "round %d", round)
+		assert.Equal(t, want, invited(t, h, "reseller"), "round %d", round)
 	}
 }

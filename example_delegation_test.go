@@ -10,10 +10,12 @@ import (
 	"github.com/licensekit/license"
 )
 
-// A customer delegates the management of its licenses to its channel
-// partner, who lists the customer's keys, hands one over and shares it;
-// once the customer withdraws the delegation, the partner reaches nothing.
-// Everything is in the customer's history, newest first (V3, V4, P5).
+// A customer invites its channel partner to manage its licenses; the
+// answer is the same whether the partner exists or not. The partner sees
+// the invitation and accepts it; only then does it list the customer's
+// keys, hand one over and share it. Once the customer withdraws the
+// delegation, the partner reaches nothing. Everything is in the
+// customer's history, newest first (V3, V4, P5).
 func ExampleOrgScope_Delegate() {
 	ctx := context.Background()
 	vendor, _ := license.GenerateSigningKey("vendor", seed(7))
@@ -30,9 +32,14 @@ func ExampleOrgScope_Delegate() {
 	_, _ = p.Org(alice, "acme").AddKey(ctx, key, license.KeyOptions{})
 
 	clk.Add(time.Hour)
-	if err := p.Org(alice, "acme").Delegate(ctx, "reseller"); err != nil {
-		fmt.Println(err)
-	}
+	fmt.Println("invite reseller:", p.Org(alice, "acme").Delegate(ctx, "reseller"))
+	fmt.Println("invite a mistyped ID:", p.Org(alice, "acme").Delegate(ctx, "resseller"))
+	_, err := p.Org(bob, "acme").Keys(ctx)
+	fmt.Println("before accepting:", err)
+	invitations, _ := p.Org(bob, "reseller").Invitations(ctx)
+	fmt.Println("reseller's invitations:", invitations[0].Customer)
+	_ = p.Org(bob, "reseller").AcceptDelegation(ctx, "acme")
+	_ = p.Org(alice, "acme").Undelegate(ctx, "resseller")
 	customers, _ := p.Customers(ctx, bob)
 	fmt.Println("reseller's customers:", customers)
 
@@ -46,24 +53,31 @@ func ExampleOrgScope_Delegate() {
 
 	clk.Add(time.Hour)
 	_ = p.Org(alice, "acme").Undelegate(ctx, "reseller")
-	_, err := p.Org(bob, "acme").Keys(ctx)
+	_, err = p.Org(bob, "acme").Keys(ctx)
 	fmt.Println("after withdrawal:", err)
 	customers, _ = p.Customers(ctx, bob)
 	fmt.Println("reseller's customers:", customers)
 
-	page, next, _ := p.Org(alice, "acme").History(ctx, 0, 3)
+	page, next, _ := p.Org(alice, "acme").History(ctx, 0, 6)
 	for _, e := range page {
 		fmt.Println(e.Seq, e.At.Format("2006-01-02 15:04"), e.Actor+"("+e.Org+")", e.Action, e.Subject)
 	}
 	fmt.Println("next page before", next)
 	// Output:
+	// invite reseller: <nil>
+	// invite a mistyped ID: <nil>
+	// before accepting: license: no such organization
+	// reseller's invitations: acme
 	// reseller's customers: [acme]
 	// reseller hands over SN-1 - same key: true
 	// reseller delegates further: license: only the organization's own members may do this
 	// after withdrawal: license: no such organization
 	// reseller's customers: []
-	// 5 2026-03-01 03:00 alice@acme.example(acme) delegation.withdraw reseller
-	// 4 2026-03-01 02:00 bob@reseller.example(reseller) key.share SN-1
-	// 3 2026-03-01 01:00 alice@acme.example(acme) delegation.grant reseller
+	// 8 2026-03-01 03:00 alice@acme.example(acme) delegation.withdraw reseller
+	// 7 2026-03-01 02:00 bob@reseller.example(reseller) key.share SN-1
+	// 6 2026-03-01 01:00 alice@acme.example(acme) delegation.withdraw resseller
+	// 5 2026-03-01 01:00 bob@reseller.example(reseller) delegation.accept reseller
+	// 4 2026-03-01 01:00 alice@acme.example(acme) delegation.invite resseller
+	// 3 2026-03-01 01:00 alice@acme.example(acme) delegation.invite reseller
 	// next page before 3
 }

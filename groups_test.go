@@ -663,6 +663,9 @@ func TestGroup_V4_PartnerUnderDelegationManagesGroups(t *testing.T) {
 	if err := f.s.Delegate(f.ctx, "reseller"); err != nil {
 		t.Fatal(err)
 	}
+	if err := f.p.Org(license.Actor{ID: "bob@reseller", Org: "reseller"}, "reseller").AcceptDelegation(f.ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
 	partner := f.p.Org(license.Actor{ID: "bob@reseller", Org: "reseller"}, "acme")
 	if err := partner.JoinGroup(f.ctx, "site-a", "pc-1"); err != nil {
 		t.Fatal(err)

@@ -44,7 +44,10 @@ type KeyUsage struct {
 // AddKey verifies a license key and adds it to the organization's key
 // storage (D1). A license made out to another organization, or already
 // held by one, is refused with ErrOtherOrganization (P4); a key redeemed
-// into the wallet with ErrKeyRedeemed (P1). With
+// into the wallet with ErrKeyRedeemed (P1); a license traded in for an
+// upgrade with ErrLicenseReplaced (V2); a revoked one with
+// ErrLicenseRevoked (C1). A license removed from the key storage may come
+// back into it. See [LifeState] for a license's one life. With
 // AutoDistribute it is deployed at once to the devices that need it (D2).
 func (s *OrgScope) AddKey(ctx context.Context, key string, opts KeyOptions) (*License, error) {
 	l, err := s.p.cfg.Verifier.Verify(key)
@@ -59,7 +62,7 @@ func (s *OrgScope) AddKey(ctx context.Context, key string, opts KeyOptions) (*Li
 	if err := s.view(ctx, func(*Organization) error { return nil }); err != nil {
 		return nil, err
 	}
-	if err := s.p.claim(ctx, l.ID, s.org); err != nil {
+	if err := s.p.useLicense(ctx, l.ID, s.org, useHold); err != nil {
 		return nil, err
 	}
 	err = s.update(ctx, func(o *Organization, now time.Time) ([]Event, error) {
@@ -195,40 +198,34 @@ func units(l *License, d Device) (int, error) {
 // user.
 var ErrSchemeMismatch = errors.New("license: the licensing scheme does not count this")
 
-// claim records that license id belongs to organization org, or fails with
-// ErrOtherOrganization if another organization holds it (P4).
-func (p *Portal) claim(ctx context.Context, id, org string) error {
-	return p.store.UpdateVendor(ctx, func(v *Vendor) error {
-		switch owner, ok := v.Owners[id]; {
-		case !ok:
-			v.Owners[id] = org
-		case owner != org:
-			return fmt.Errorf("%w: %s", ErrOtherOrganization, id)
-		}
-		return nil
-	})
-}
-
 // issue makes and signs a license from template for organization org, in
-// the vendor's document v, and records its owner (P4). The license ID is
-// the template's ID, or "LK", followed by a number unique to the vendor.
+// the vendor's document v, and records it as held by org (P4): it goes
+// into org's key storage. The license ID is the template's ID, or "LK",
+// followed by a number unique to the vendor, and never one the vendor
+// knows already (a revoked ID, say).
 func (p *Portal) issue(v *Vendor, template License, org string, now time.Time) (string, *License, error) {
-	v.Seq++
-	l := template
-	l.Features = slices.Clone(template.Features)
-	l.Custom = maps.Clone(template.Custom)
+	l := template.clone()
 	prefix := template.ID
 	if prefix == "" {
 		prefix = "LK"
 	}
-	l.ID = prefix + "-" + strconv.FormatInt(v.Seq, 10)
+	for {
+		v.Seq++
+		l.ID = prefix + "-" + strconv.FormatInt(v.Seq, 10)
+		_, owned := v.Owners[l.ID]
+		if _, known := v.Lives[l.ID]; !owned && !known {
+			break
+		}
+	}
 	l.Organization = org
 	l.IssuedAt = now
 	key, err := p.cfg.Signer.Sign(&l)
 	if err != nil {
 		return "", nil, err
 	}
-	v.Owners[l.ID] = org
+	if err := v.use(l.ID, org, useHold, now); err != nil {
+		return "", nil, err
+	}
 	return key, &l, nil
 }
 

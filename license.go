@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -482,4 +483,11 @@ func (l *License) UnmarshalJSON(b []byte) error {
 	}
 	*l = v
 	return nil
+}
+
+// clone returns a copy of l that shares no slice or map with it.
+func (l License) clone() License {
+	l.Features = slices.Clone(l.Features)
+	l.Custom = maps.Clone(l.Custom)
+	return l
 }

@@ -125,14 +125,28 @@ func (p *Portal) now() time.Time { return p.clock.Now().UTC() }
 
 // CreateOrganization creates an organization: a customer, or a partner
 // that customers can delegate to. It is a vendor operation, with no
-// actor's scope; it fails with ErrOrgExists or ErrInvalidInput.
+// actor's scope: it is recorded in the organization's history and the
+// vendor's (P5), under the actor named with [WithVendorActor], and
+// [Portal.Organizations] lists it. It fails with ErrOrgExists or
+// ErrInvalidInput.
 func (p *Portal) CreateOrganization(ctx context.Context, id, name string) error {
 	if _, err := checkField(id, true); err != nil {
 		return fmt.Errorf("%w: organization ID: %w", ErrInvalidInput, err)
 	}
+	a := vendorActor(ctx)
 	o := newOrganization(id, name, p.now())
-	o.record(Actor{ID: "vendor"}, o.Created, "organization.create", id, name)
-	return p.store.CreateOrganization(ctx, o)
+	o.record(a, o.Created, "organization.create", id, name)
+	if err := p.store.CreateOrganization(ctx, o); err != nil {
+		return err
+	}
+	return p.store.UpdateVendor(ctx, func(v *Vendor) error {
+		if v.Organizations == nil {
+			v.Organizations = map[string]OrgSummary{}
+		}
+		v.Organizations[id] = OrgSummary{ID: id, Name: name, Created: o.Created}
+		v.record(a, o.Created, "organization.create", id, name)
+		return nil
+	})
 }
 
 // OrgScope is the operations one actor may perform on one organization.
@@ -312,10 +326,13 @@ type Subscription struct {
 }
 
 // Delegation is a customer's delegation of its licenses' management to a
-// partner (V4).
+// partner (V4). It starts as an invitation, Pending, that grants nothing
+// until the partner accepts it (see [OrgScope.Delegate]).
 type Delegation struct {
-	Partner string    `json:"partner"`
-	Since   time.Time `json:"since"`
+	Partner  string    `json:"partner"`
+	Since    time.Time `json:"since"`             // when the customer invited the partner
+	Pending  bool      `json:"pending,omitempty"` // invited, not accepted yet
+	Accepted time.Time `json:"accepted,omitzero"` // when the partner accepted
 }
 
 // HistoryEntry is one line of an organization's history (P5): who did
@@ -341,21 +358,18 @@ func newOrganization(id, name string, now time.Time) *Organization {
 }
 
 // reaches reports whether actor may act on o: a member of o, or of a
-// partner o delegated to (V4).
+// partner o delegated to and that accepted (V4).
 func (o *Organization) reaches(a Actor) bool {
 	if a.Org == o.ID {
 		return true
 	}
-	_, ok := o.Delegations[a.Org]
-	return ok && a.Org != ""
+	d, ok := o.Delegations[a.Org]
+	return ok && !d.Pending && a.Org != ""
 }
 
 // record appends a history entry (P5).
 func (o *Organization) record(a Actor, at time.Time, action, subject, detail string) {
-	o.History = append(o.History, HistoryEntry{
-		Seq: int64(len(o.History)) + 1, At: at, Actor: a.ID, Org: a.Org,
-		Action: action, Subject: subject, Detail: detail,
-	})
+	o.History = appendHistory(o.History, a, at, action, subject, detail)
 }
 
 // Clone returns a copy of o that shares nothing o's methods change. The

@@ -37,8 +37,11 @@ type PortalStore interface {
 
 // Vendor is the vendor's document: what is shared by all organizations.
 type Vendor struct {
-	Seq      int64                     `json:"seq"`      // last number handed out, for IDs
-	Owners   map[string]string         `json:"owners"`   // license ID → organization (P4)
+	Seq    int64             `json:"seq"`    // last number handed out, for IDs
+	Owners map[string]string `json:"owners"` // license ID → organization (P4)
+	// Lives is where each license is in its one life across the vendor,
+	// by license ID: see [LifeState]. Only [Vendor.use] changes it.
+	Lives    map[string]LicenseLife    `json:"lives,omitempty"`
 	Codes    map[string]ActivationCode `json:"codes"`    // by code, normalized (K5)
 	Vouchers map[string]Voucher        `json:"vouchers"` // by voucher ID (K6)
 	Serials  map[string]Serial         `json:"serials"`  // by serial number (V1)
@@ -47,11 +50,17 @@ type Vendor struct {
 	// (V4), sorted. It is only an index: [Portal.Customers] checks each
 	// customer's Delegations again, so a stale entry grants nothing.
 	Customers map[string][]string `json:"customers,omitempty"`
+	// Organizations lists the organizations [Portal.CreateOrganization]
+	// created, by ID.
+	Organizations map[string]OrgSummary `json:"organizations,omitempty"`
+	// History is the vendor's own history: who created, issued or
+	// revoked what, and when (P5). Append-only, oldest first.
+	History []HistoryEntry `json:"history,omitempty"`
 }
 
 func newVendor() *Vendor {
 	return &Vendor{
-		Owners: map[string]string{}, Codes: map[string]ActivationCode{}, Vouchers: map[string]Voucher{},
+		Owners: map[string]string{}, Lives: map[string]LicenseLife{}, Codes: map[string]ActivationCode{}, Vouchers: map[string]Voucher{},
 		Serials: map[string]Serial{}, Upgrades: map[string]UpgradeNotice{},
 	}
 }
@@ -60,6 +69,7 @@ func newVendor() *Vendor {
 func (v *Vendor) Clone() *Vendor {
 	c := *v
 	c.Owners = maps.Clone(v.Owners)
+	c.Lives = maps.Clone(v.Lives)
 	c.Codes = maps.Clone(v.Codes)
 	for k, code := range c.Codes {
 		code.Redemptions = maps.Clone(code.Redemptions)
@@ -76,6 +86,8 @@ func (v *Vendor) Clone() *Vendor {
 		u.Products = slices.Clone(u.Products)
 		c.Upgrades[k] = u
 	}
+	c.Organizations = maps.Clone(v.Organizations)
+	c.History = slices.Clip(v.History)
 	return &c
 }
 

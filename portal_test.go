@@ -97,7 +97,7 @@ func TestPortal_P4_OtherOrganizationIsIndistinguishableFromNone(t *testing.T) {
 	mustAddKey(t, h, "acme", h.key(seatsLicense("SN-A1", 10)))
 	require.NoError(t, h.as("acme").ShareKey(h.ctx, "SN-A1", "carol@acme"))
 	require.NoError(t, h.as("acme").SetCustomData(h.ctx, "SN-A1", "po", "PO-1"))
-	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
+	mustDelegate(t, h, "acme", "reseller")
 	require.NoError(t, h.as("acme").Undelegate(h.ctx, "reseller"))
 	keysBefore, histBefore := scopeKeys(t, h, "acme"), histAll(t, h, "acme")
 
@@ -134,7 +134,7 @@ func TestPortal_P4_MembersReachOnlyTheirOwnOrganization(t *testing.T) {
 	h := newPortalHarness(t)
 	mustAddKey(t, h, "acme", h.key(seatsLicense("SN-A1", 10)))
 	require.NoError(t, h.as("acme").ShareKey(h.ctx, "SN-A1", "carol@acme"))
-	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
+	mustDelegate(t, h, "acme", "reseller")
 	ops := scopeOps(h.key(seatsLicense("SN-FREE", 5)))
 	for _, name := range []string{"Keys", "AddKey", "ShareKey", "UnshareKey", "SetCustomData",
 		"DeleteCustomData", "Delegate", "Undelegate", "Delegations", "History", "RemoveKey"} {
@@ -177,7 +177,7 @@ func TestPortal_P4_LicenseNeverMovesBetweenOrganizations(t *testing.T) {
 	t.Run("PartnerCannotTakeACustomersLicense", func(t *testing.T) {
 		// Under delegation the partner adds a key for acme: it is acme's,
 		// and the partner cannot put it in its own storage (P4, V4).
-		require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
+		mustDelegate(t, h, "acme", "reseller")
 		key := h.key(seatsLicense("SN-A3", 3))
 		_, err := asPartner(h, "acme").AddKey(h.ctx, key, license.KeyOptions{})
 		require.NoError(t, err)

@@ -73,55 +73,10 @@ func (s *OrgScope) assign(ctx context.Context, id, fp, user string) (Seat, error
 	var seat Seat
 	var refused []Event
 	err := s.update(ctx, func(o *Organization, now time.Time) ([]Event, error) {
-		refused = nil
-		k, ok := o.Keys[id]
-		if !ok {
-			return nil, fmt.Errorf("%w: %s", ErrNoSuchKey, quoteShort(id))
-		}
-		l := k.License
-		var d Device
-		if user == "" {
-			if d, ok = o.Devices[fp]; !ok {
-				return nil, fmt.Errorf("%w: %s", ErrNoSuchDevice, quoteShort(fp))
-			}
-		} else if l.Scheme != SchemePerUser {
-			return nil, fmt.Errorf("%w: %s counts %s, not users", ErrSchemeMismatch, id, l.Scheme)
-		}
-		sid := seatID(id, fp, user)
-		if st, ok := o.Seats[sid]; ok {
-			seat = st
-			return nil, nil
-		}
-		if k.Group != "" {
-			// G1: the group places its devices; nobody picks its licenses.
-			return nil, fmt.Errorf("%w: %s is in group %s; join the device to the group instead", ErrLicenseInGroup, id, k.Group)
-		}
-		if err := l.ValidAt(now, now); err != nil {
-			return nil, fmt.Errorf("%s takes no new seats: %w", id, err)
-		}
-		n := 1
-		if user == "" {
-			var err error
-			if n, err = units(l, d); err != nil {
-				return nil, err
-			}
-		}
-		if !s.p.room(o, id, n) {
-			used := o.usage(id, s.p.cfg.Overage).Used
-			limit := s.p.limit(l)
-			who := seatHolder(fp, user)
-			e := newEvent(EventRestrictionExceeded, now, id, fmt.Sprintf(
-				"%s: seat for %s refused: %d of %d used, %d more would pass the limit of %d (overage %d%%)",
-				id, who, used, l.Quantity, n, limit, s.p.cfg.Overage))
-			e.ID += "/refused/" + who
-			refused = []Event{e}
-			return nil, fmt.Errorf("%w: %s: %d of %d used, %d more would pass the limit of %d",
-				ErrRestrictionExceeded, id, used, l.Quantity, n, limit)
-		}
-		seat = Seat{License: id, Device: fp, User: user, Units: n, Assigned: now}
-		o.Seats[sid] = seat
-		o.record(s.actor, now, "seat.assign", id, seatHolder(fp, user))
-		return s.p.levelEvents(o, id, now), nil
+		var events []Event
+		var err error
+		seat, events, refused, err = s.p.takeSeat(o, s.actor, now, id, fp, user)
+		return events, err
 	})
 	if err != nil {
 		// The refusal changes nothing, but its event is due all the same
@@ -132,6 +87,58 @@ func (s *OrgScope) assign(ctx context.Context, id, fp, user string) (Seat, error
 		return Seat{}, err
 	}
 	return seat, nil
+}
+
+// takeSeat gives a device, or a user, a seat of license id in o for actor
+// a, as [OrgScope.AssignSeat] documents it, and returns the seat and the
+// events it causes; or, when there is no room, the restriction-exceeded
+// event the refusal causes (D4) with ErrRestrictionExceeded.
+func (p *Portal) takeSeat(o *Organization, a Actor, now time.Time, id, fp, user string) (seat Seat, events, refused []Event, err error) {
+	k, ok := o.Keys[id]
+	if !ok {
+		return Seat{}, nil, nil, fmt.Errorf("%w: %s", ErrNoSuchKey, quoteShort(id))
+	}
+	l := k.License
+	var d Device
+	if user == "" {
+		if d, ok = o.Devices[fp]; !ok {
+			return Seat{}, nil, nil, fmt.Errorf("%w: %s", ErrNoSuchDevice, quoteShort(fp))
+		}
+	} else if l.Scheme != SchemePerUser {
+		return Seat{}, nil, nil, fmt.Errorf("%w: %s counts %s, not users", ErrSchemeMismatch, id, l.Scheme)
+	}
+	sid := seatID(id, fp, user)
+	if st, ok := o.Seats[sid]; ok {
+		return st, nil, nil, nil
+	}
+	if k.Group != "" {
+		// G1: the group places its devices; nobody picks its licenses.
+		return Seat{}, nil, nil, fmt.Errorf("%w: %s is in group %s; join the device to the group instead", ErrLicenseInGroup, id, k.Group)
+	}
+	if err := l.ValidAt(now, now); err != nil {
+		return Seat{}, nil, nil, fmt.Errorf("%s takes no new seats: %w", id, err)
+	}
+	n := 1
+	if user == "" {
+		if n, err = units(l, d); err != nil {
+			return Seat{}, nil, nil, err
+		}
+	}
+	if !p.room(o, id, n) {
+		used := o.usage(id, p.cfg.Overage).Used
+		limit := p.limit(l)
+		who := seatHolder(fp, user)
+		e := newEvent(EventRestrictionExceeded, now, id, fmt.Sprintf(
+			"%s: seat for %s refused: %d of %d used, %d more would pass the limit of %d (overage %d%%)",
+			id, who, used, l.Quantity, n, limit, p.cfg.Overage))
+		e.ID += "/refused/" + who
+		return Seat{}, nil, []Event{e}, fmt.Errorf("%w: %s: %d of %d used, %d more would pass the limit of %d",
+			ErrRestrictionExceeded, id, used, l.Quantity, n, limit)
+	}
+	seat = Seat{License: id, Device: fp, User: user, Units: n, Assigned: now}
+	o.Seats[sid] = seat
+	o.record(a, now, "seat.assign", id, seatHolder(fp, user))
+	return seat, p.levelEvents(o, id, now), nil, nil
 }
 
 // ReleaseSeat releases device fingerprint's seat of license licenseID,

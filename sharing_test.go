@@ -283,7 +283,7 @@ func TestSharing_V3_ListedDataIsACopy(t *testing.T) {
 func TestSharing_V3_PartnerManagesUnderDelegation(t *testing.T) {
 	h := newPortalHarness(t)
 	mustAddKey(t, h, "acme", h.key(seatsLicense("SN-A1", 10)))
-	require.NoError(t, h.as("acme").Delegate(h.ctx, "reseller"))
+	mustDelegate(t, h, "acme", "reseller")
 	at := day("2026-01-01").Add(3 * time.Hour)
 	h.at(at)
 	p := asPartner(h, "acme")

@@ -62,6 +62,8 @@ type UpgradeNotice struct {
 	MaxQuantity int       `json:"max_quantity"`
 	Issued      time.Time `json:"issued"`
 	Used        bool      `json:"used,omitempty"`
+	Product     string    `json:"product,omitempty"`  // the product taken, once used
+	Quantity    int       `json:"quantity,omitempty"` // the quantity taken, once used
 	Key         string    `json:"key,omitempty"`
 	At          time.Time `json:"at,omitzero"`
 }

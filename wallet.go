@@ -59,7 +59,8 @@ type WalletRedemption struct {
 	Wallet       int       `json:"wallet"`                 // put in the wallet: Quantity − Consumed
 	Subscription string    `json:"subscription,omitempty"` // the subscription consumed for, if any
 	At           time.Time `json:"at"`
-	By           string    `json:"by"` // the actor's ID
+	By           string    `json:"by"`               // the actor's ID
+	Revoked      time.Time `json:"revoked,omitzero"` // when the vendor revoked the license (C1)
 }
 
 // walletActor is who the history names for what time does to a
@@ -85,14 +86,19 @@ func (p *Portal) activationGrace() time.Duration {
 // trial and not be made out to another organization. Redeeming claims its
 // license for the organization: another organization can then neither
 // redeem it nor add it to its key storage (P4). A key is redeemed once; a
-// redeemed key cannot also go into the key storage, nor a key of the key
-// storage into the wallet.
+// redeemed key cannot also go into the key storage, nor a key that went
+// into a key storage, even one removed since, into the wallet; a license
+// traded in for an upgrade or revoked is refused too (see [LifeState]).
 //
 // Redeem returns the errors of [Verifier.Verify] and [License.ValidAt],
 // ErrInvalidInput (not a counted license, a trial, consume out of range),
 // ErrOtherOrganization, ErrNoAccess, ErrKeyRedeemed, ErrKeyInStorage,
+// ErrLicenseHeld, ErrLicenseReplaced, ErrLicenseRevoked,
 // ErrNoSubscription, ErrSubscriptionLapsed or ErrExceedsUsage (consume is
-// more than the current term still needs). On error nothing changes.
+// more than the current term still needs). On error nothing changes,
+// except in one case: should the organization change between the checks
+// and the redemption so that it is refused then, the license stays
+// claimed for the wallet of the organization, which may redeem it again.
 func (s *OrgScope) Redeem(ctx context.Context, key string, consume int) (WalletRedemption, error) {
 	l, err := s.p.cfg.Verifier.Verify(key)
 	if err != nil {
@@ -122,7 +128,7 @@ func (s *OrgScope) Redeem(ctx context.Context, key string, consume int) (WalletR
 	}); err != nil {
 		return WalletRedemption{}, err
 	}
-	if err := s.p.claim(ctx, l.ID, s.org); err != nil {
+	if err := s.p.useLicense(ctx, l.ID, s.org, useRedeem); err != nil {
 		return WalletRedemption{}, err
 	}
 	var r WalletRedemption

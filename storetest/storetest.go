@@ -437,6 +437,9 @@ func Portal(t *testing.T, newStore func(t *testing.T) license.PortalStore) {
 			v.Vouchers["V"] = license.Voucher{ID: "V", Issued: t0}
 			v.Serials["S"] = license.Serial{Serial: "S", Issued: t0}
 			v.Upgrades["U"] = license.UpgradeNotice{ID: "U", Org: "acme", Products: []string{"p"}, MaxQuantity: 2, Issued: t0}
+			v.Lives = map[string]license.LicenseLife{"SN-1": {State: license.LifeReplaced, Since: t0, By: "SN-2"}}
+			v.Organizations = map[string]license.OrgSummary{"acme": {ID: "acme", Name: "Acme", Created: t0}}
+			v.History = []license.HistoryEntry{{Seq: 1, At: t0, Actor: "carol", Action: "license.revoke", Subject: "SN-9"}}
 			return nil
 		})
 		if err != nil {
@@ -444,7 +447,9 @@ func Portal(t *testing.T, newStore func(t *testing.T) license.PortalStore) {
 		}
 		_ = s.ViewVendor(ctx, func(v *license.Vendor) error {
 			if v.Seq != 3 || v.Owners["SN-1"] != "acme" || v.Codes["C"].Redemptions["pc-1"].Key != "k" ||
-				v.Upgrades["U"].MaxQuantity != 2 || v.Vouchers["V"].ID != "V" || v.Serials["S"].Serial != "S" {
+				v.Upgrades["U"].MaxQuantity != 2 || v.Vouchers["V"].ID != "V" || v.Serials["S"].Serial != "S" ||
+				v.Lives["SN-1"].By != "SN-2" || !v.Lives["SN-1"].Since.Equal(t0) || v.Organizations["acme"].Name != "Acme" ||
+				len(v.History) != 1 || v.History[0].Subject != "SN-9" {
 				t.Errorf("vendor document changed on the way: %+v", v)
 			}
 			return nil

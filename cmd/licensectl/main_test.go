@@ -265,9 +265,9 @@ func TestVerifyDates(t *testing.T) {
 
 func TestVerifyTermLicense(t *testing.T) {
 	keyFile, pub := newKey(t, "acme")
-	key := issue(t, keyFile, "-id", "T-1", "-product", "Widget", "-term", "30d", "-trial")
-	// A term license counts as activated at -at, so it is in force at any
-	// instant after its issue...
+	key := issue(t, keyFile, "-id", "T-1", "-product", "Widget", "-term", "30d", "-trial", "-activate-by", "none")
+	// A term license counts as activated at -at, so with no activation
+	// deadline it is in force at any instant after its issue...
 	r := runOK(t, key, "verify", "-pub", pub, "-at", "2030-01-01T00:00:00Z")
 	d := decode(t, r.stdout)
 	if d.License.Term != 30*24*time.Hour || !d.License.Trial || !d.License.Expiry.IsZero() {
@@ -276,6 +276,10 @@ func TestVerifyTermLicense(t *testing.T) {
 	if !strings.Contains(r.stdout, `"term": "30d"`) {
 		t.Errorf("output does not show the term as 30d:\n%s", r.stdout)
 	}
+	// ...and with one (by default 90 days after its issue, L2), only
+	// until then...
+	deadline := issue(t, keyFile, "-id", "T-3", "-product", "Widget", "-term", "30d")
+	wantExit(t, runAt(t, now, deadline, "verify", "-pub", pub, "-at", "2030-01-01T00:00:00Z"), exitFail, "verify", "activation deadline has passed")
 	// ...but not before its start.
 	key = issue(t, keyFile, "-id", "T-2", "-product", "Widget", "-term", "365d", "-starts", starts.Format(rfc))
 	r = runAt(t, now, key, "verify", "-pub", pub, "-at", starts.Add(-time.Nanosecond).Format(time.RFC3339Nano))

@@ -17,7 +17,8 @@ absent or "-", verifies its signature against the verifying keys given
 with -pub, each a key's text or a file holding it, and checks that the
 license is in force at the instant -at (default now): a date such as
 2027-01-01, meaning midnight UTC, or RFC 3339. A term license counts as
-activated at that instant. Spaces and line breaks in the key are ignored.
+activated at that instant, which must not be after its activation
+deadline. Spaces and line breaks in the key are ignored.
 
 On success it prints a JSON object on standard output,
 
@@ -94,7 +95,11 @@ func runVerify(c *cmd, args []string) int {
 		return c.fail("%s: %v", name, err)
 	}
 	// A term license has not been activated; verify treats it as
-	// activated at the instant it checks.
+	// activated at the instant it checks, which must not be after its
+	// activation deadline.
+	if err := lic.CanActivateAt(at); err != nil {
+		return c.fail("%s: %v (checked at %s)", name, err, at.Format(time.RFC3339Nano))
+	}
 	if err := lic.ValidAt(at, at); err != nil {
 		return c.fail("%s: %v (checked at %s)", name, err, at.Format(time.RFC3339Nano))
 	}
