@@ -51,7 +51,8 @@
 // at T (S12). A term license, such as an annual subscription, starts its
 // term at activation, not at issue (L2), and a license whose start is in
 // the future grants nothing until then (L3): see [License.Period] and
-// [License.ValidAt].
+// [License.ValidAt]. A term license's [License.ActivateBy] bounds its
+// term whatever an installation's stored state says.
 //
 // # Lifecycle
 //
@@ -68,4 +69,22 @@
 // restarts. Its time comes from an injected [Clock]; [Manager.Check], the
 // guard for every request, reads an atomically swapped snapshot and makes
 // no allocation.
+//
+// # Tampering
+//
+// The user controls the machine: its files and its clock. The latest time
+// seen is a floor, as is the newest issue time among the keys; the
+// clock's set-backs add up against [Policy.ClockTolerance]; a running
+// Manager follows the monotonic clock. A stored state that cannot be read
+// starts again with the trial used ([Evaluation.StateReset]). Deleting
+// the state restarts a term license at most until its ActivateBy plus its
+// term. See the README's security model for what an offline license
+// cannot stop.
+//
+// # Testing
+//
+// Drive a Manager with a mock clock (github.com/benbjohnson/clock's
+// NewMock): move the mock and call [Manager.Advance] with its reading, or
+// step through [Manager.Next]. [Manager.Run] also follows a mock: it wakes
+// at each instant at which something falls due.
 package license
