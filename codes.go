@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/licensekit/license/internal/textfield"
 )
 
 // Errors of activation codes, vouchers, serial numbers and upgrades. Every
@@ -252,7 +254,7 @@ func (s *OrgScope) RedeemCode(ctx context.Context, code, fingerprint string) (st
 	if err != nil {
 		return "", nil, err
 	}
-	if detail, err := checkField(fingerprint, true); err != nil {
+	if detail, err := textfield.Check(fingerprint, true); err != nil {
 		return "", nil, fmt.Errorf("%w: fingerprint: %w %s", ErrInvalidInput, err, detail)
 	}
 	if err := s.reach(ctx); err != nil {
@@ -440,7 +442,7 @@ func (r Registration) Validate() error {
 		name, value string
 		required    bool
 	}{{"company", r.Company, true}, {"contact", r.Contact, true}, {"email", r.Email, true}, {"country", r.Country, false}} {
-		if detail, err := checkField(f.value, f.required); err != nil {
+		if detail, err := textfield.Check(f.value, f.required); err != nil {
 			errs = append(errs, fmt.Errorf("%w: registration %s: %w %s", ErrInvalidInput, f.name, err, detail))
 		}
 	}
@@ -523,7 +525,7 @@ func (p *Portal) IssueUpgrade(ctx context.Context, org, fromLicenseID string, pr
 		return "", fmt.Errorf("%w: an upgrade offers at least one product", ErrInvalidInput)
 	}
 	for _, pr := range products {
-		if detail, err := checkField(pr, true); err != nil {
+		if detail, err := textfield.Check(pr, true); err != nil {
 			return "", fmt.Errorf("%w: product: %w %s", ErrInvalidInput, err, detail)
 		}
 	}
@@ -585,7 +587,7 @@ func (s *OrgScope) Upgrade(ctx context.Context, notificationID, product string, 
 	if err != nil {
 		return "", nil, err
 	}
-	if detail, err := checkField(product, true); err != nil {
+	if detail, err := textfield.Check(product, true); err != nil {
 		return "", nil, fmt.Errorf("%w: product: %w %s", ErrInvalidInput, err, detail)
 	}
 	if quantity < 1 {

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/licensekit/license/internal/textfield"
 )
 
 // ErrNoSuchDevice: the organization has no device with that fingerprint.
@@ -87,13 +89,13 @@ func (s *OrgScope) RegisterDevice(ctx context.Context, d Device) (Device, error)
 // validate checks the details a device is registered with.
 func (d *Device) validate() error {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: device %s: %s", ErrInvalidInput, quoteShort(d.Fingerprint), fmt.Sprintf(format, args...))
+		return fmt.Errorf("%w: device %s: %s", ErrInvalidInput, textfield.QuoteShort(d.Fingerprint), fmt.Sprintf(format, args...))
 	}
-	if detail, err := checkField(d.Fingerprint, true); err != nil {
+	if detail, err := textfield.Check(d.Fingerprint, true); err != nil {
 		return invalidField("device Fingerprint", err, detail)
 	}
-	if detail, err := checkField(d.Name, false); err != nil {
-		return invalidField("device "+quoteShort(d.Fingerprint)+": Name", err, detail)
+	if detail, err := textfield.Check(d.Name, false); err != nil {
+		return invalidField("device "+textfield.QuoteShort(d.Fingerprint)+": Name", err, detail)
 	}
 	if d.OS != TypeServer && d.OS != TypeWorkstation {
 		return bad("OS is %s; want server or workstation", d.OS)
@@ -108,8 +110,8 @@ func (d *Device) validate() error {
 		return bad("%d cores on %d CPUs", d.Cores, d.CPUs)
 	}
 	for i, app := range d.Apps {
-		if detail, err := checkField(app, true); err != nil {
-			return invalidField(fmt.Sprintf("device %s: Apps[%d]", quoteShort(d.Fingerprint), i), err, detail)
+		if detail, err := textfield.Check(app, true); err != nil {
+			return invalidField(fmt.Sprintf("device %s: Apps[%d]", textfield.QuoteShort(d.Fingerprint), i), err, detail)
 		}
 	}
 	if dup, ok := duplicate(d.Apps); ok {
@@ -213,13 +215,13 @@ func (s *OrgScope) devices(ctx context.Context, unactivated bool) ([]Device, err
 // ErrInvalidInput for an empty or malformed fingerprint, or ErrNoAccess
 // when the actor cannot reach the organization; on error nothing changes.
 func (s *OrgScope) RemoveDevice(ctx context.Context, fingerprint string) error {
-	if detail, err := checkField(fingerprint, true); err != nil {
+	if detail, err := textfield.Check(fingerprint, true); err != nil {
 		return invalidField("fingerprint", err, detail)
 	}
 	return s.update(ctx, func(o *Organization, now time.Time) ([]Event, error) {
 		d, ok := o.Devices[fingerprint]
 		if !ok {
-			return nil, fmt.Errorf("%w: %s", ErrNoSuchDevice, quoteShort(fingerprint))
+			return nil, fmt.Errorf("%w: %s", ErrNoSuchDevice, textfield.QuoteShort(fingerprint))
 		}
 		var released []string
 		for _, sid := range slices.Sorted(maps.Keys(o.Seats)) {

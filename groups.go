@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/licensekit/license/internal/textfield"
 )
 
 // License groups (G1, G2).
@@ -87,10 +89,10 @@ type GroupSeat struct {
 // ErrInvalidInput for an empty or malformed ID or name, ErrGroupExists,
 // or ErrNoAccess.
 func (s *OrgScope) CreateGroup(ctx context.Context, id, name string) error {
-	if detail, err := checkField(id, true); err != nil {
+	if detail, err := textfield.Check(id, true); err != nil {
 		return invalidField("group ID", err, detail)
 	}
-	if detail, err := checkField(name, false); err != nil {
+	if detail, err := textfield.Check(name, false); err != nil {
 		return invalidField("group name", err, detail)
 	}
 	return s.update(ctx, func(o *Organization, now time.Time) ([]Event, error) {
@@ -328,11 +330,11 @@ func checkFingerprints(fps []string) error {
 	}
 	seen := make(map[string]bool, len(fps))
 	for _, fp := range fps {
-		if detail, err := checkField(fp, true); err != nil {
+		if detail, err := textfield.Check(fp, true); err != nil {
 			return invalidField("fingerprint", err, detail)
 		}
 		if seen[fp] {
-			return fmt.Errorf("%w: fingerprint %s given twice", ErrInvalidInput, quoteShort(fp))
+			return fmt.Errorf("%w: fingerprint %s given twice", ErrInvalidInput, textfield.QuoteShort(fp))
 		}
 		seen[fp] = true
 	}

@@ -11,8 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/licensekit/license/internal/textfield"
 )
 
 // License is what a vendor grants a customer (rule L1). A vendor fills one
@@ -88,9 +89,6 @@ type License struct {
 // a verifier does on untrusted input.
 const MaxPayloadSize = 32 << 10
 
-// maxText is the longest text field, in bytes.
-const maxText = 255
-
 // Validate reports whether the license is consistent and can be signed.
 // It returns nil, or every problem found joined with errors.Join; each is
 // a [*LicenseError] that matches [ErrInvalidLicense] and its reason, such
@@ -104,7 +102,7 @@ func (l *License) Validate() error {
 		errs = append(errs, &LicenseError{Field: field, Err: err, Detail: detail})
 	}
 	text := func(field, s string, required bool) {
-		if detail, err := checkField(s, required); err != nil {
+		if detail, err := textfield.Check(s, required); err != nil {
 			add(field, err, detail)
 		}
 	}
@@ -147,7 +145,7 @@ func (l *License) Validate() error {
 	for i, f := range l.Features {
 		// The field name is built only on error: decoded licenses pass
 		// through here on every verification.
-		if detail, err := checkField(f, true); err != nil {
+		if detail, err := textfield.Check(f, true); err != nil {
 			add("Features["+strconv.Itoa(i)+"]", err, detail)
 		}
 	}
@@ -194,31 +192,6 @@ func (l *License) Validate() error {
 		add("License", ErrTooLarge, fmt.Sprintf("%d bytes encoded, at most %d", payloadSize(l), MaxPayloadSize))
 	}
 	return errors.Join(errs...)
-}
-
-// checkField reports whether s is acceptable for a text field: present if
-// required, valid UTF-8 with no control character, at most 255 bytes.
-func checkField(s string, required bool) (detail string, err error) {
-	if s == "" {
-		if required {
-			return "", ErrRequired
-		}
-		return "", nil
-	}
-	if len(s) > maxText {
-		return fmt.Sprintf("%d bytes, at most %d", len(s), maxText), ErrInvalidText
-	}
-	for i, r := range s {
-		if r == utf8.RuneError {
-			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
-				return "not valid UTF-8", ErrInvalidText
-			}
-		}
-		if unicode.IsControl(r) {
-			return "holds a control character", ErrInvalidText
-		}
-	}
-	return "", nil
 }
 
 // duplicate returns an entry that appears twice in list. Lists that are

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/benbjohnson/clock"
+
+	"github.com/licensekit/license/internal/textfield"
 )
 
 // Portal is the vendor's side of licensing for many customers: their
@@ -130,7 +132,7 @@ func (p *Portal) now() time.Time { return p.clock.Now().UTC() }
 // [Portal.Organizations] lists it. It fails with ErrOrgExists or
 // ErrInvalidInput.
 func (p *Portal) CreateOrganization(ctx context.Context, id, name string) error {
-	if _, err := checkField(id, true); err != nil {
+	if _, err := textfield.Check(id, true); err != nil {
 		return fmt.Errorf("%w: organization ID: %w", ErrInvalidInput, err)
 	}
 	a := vendorActor(ctx)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/licensekit/license/internal/textfield"
 )
 
 // Revoke revokes license licenseID for good (C1). Its ID can never be
@@ -28,7 +30,7 @@ func (p *Portal) Revoke(ctx context.Context, licenseID, reason string) error {
 	if err := checkArgs("license ID", licenseID); err != nil {
 		return err
 	}
-	if detail, err := checkField(reason, false); err != nil {
+	if detail, err := textfield.Check(reason, false); err != nil {
 		return invalidField("reason", err, detail)
 	}
 	a := vendorActor(ctx)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/licensekit/license/internal/textfield"
 )
 
 // Errors of seats.
@@ -96,13 +98,13 @@ func (s *OrgScope) assign(ctx context.Context, id, fp, user string) (Seat, error
 func (p *Portal) takeSeat(o *Organization, a Actor, now time.Time, id, fp, user string) (seat Seat, events, refused []Event, err error) {
 	k, ok := o.Keys[id]
 	if !ok {
-		return Seat{}, nil, nil, fmt.Errorf("%w: %s", ErrNoSuchKey, quoteShort(id))
+		return Seat{}, nil, nil, fmt.Errorf("%w: %s", ErrNoSuchKey, textfield.QuoteShort(id))
 	}
 	l := k.License
 	var d Device
 	if user == "" {
 		if d, ok = o.Devices[fp]; !ok {
-			return Seat{}, nil, nil, fmt.Errorf("%w: %s", ErrNoSuchDevice, quoteShort(fp))
+			return Seat{}, nil, nil, fmt.Errorf("%w: %s", ErrNoSuchDevice, textfield.QuoteShort(fp))
 		}
 	} else if l.Scheme != SchemePerUser {
 		return Seat{}, nil, nil, fmt.Errorf("%w: %s counts %s, not users", ErrSchemeMismatch, id, l.Scheme)
@@ -166,12 +168,12 @@ func (s *OrgScope) ReleaseUser(ctx context.Context, licenseID, user string) erro
 func (s *OrgScope) release(ctx context.Context, id, fp, user string) error {
 	return s.update(ctx, func(o *Organization, now time.Time) ([]Event, error) {
 		if _, ok := o.Keys[id]; !ok {
-			return nil, fmt.Errorf("%w: %s", ErrNoSuchKey, quoteShort(id))
+			return nil, fmt.Errorf("%w: %s", ErrNoSuchKey, textfield.QuoteShort(id))
 		}
 		sid := seatID(id, fp, user)
 		st, ok := o.Seats[sid]
 		if !ok {
-			return nil, fmt.Errorf("%w: %s has no seat for %s", ErrNoSuchSeat, id, quoteShort(seatHolder(fp, user)))
+			return nil, fmt.Errorf("%w: %s has no seat for %s", ErrNoSuchSeat, id, textfield.QuoteShort(seatHolder(fp, user)))
 		}
 		delete(o.Seats, sid)
 		o.unplace(st)
@@ -204,10 +206,10 @@ func seatHolder(fp, user string) string {
 }
 
 // checkArgs checks pairs of argument names and values: each value is
-// required text (see checkField).
+// required text (see textfield.Check).
 func checkArgs(pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
-		if detail, err := checkField(pairs[i+1], true); err != nil {
+		if detail, err := textfield.Check(pairs[i+1], true); err != nil {
 			return invalidField(pairs[i], err, detail)
 		}
 	}
@@ -215,7 +217,7 @@ func checkArgs(pairs ...string) error {
 }
 
 // invalidField reports a bad argument: it matches ErrInvalidInput and
-// err, the reason checkField gave.
+// err, the reason textfield.Check gave.
 func invalidField(what string, err error, detail string) error {
 	if detail != "" {
 		return fmt.Errorf("%w: %s: %w (%s)", ErrInvalidInput, what, err, detail)

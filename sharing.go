@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/licensekit/license/internal/textfield"
 )
 
 // Limits of what an organization keeps on each license of its key
@@ -94,7 +96,7 @@ func (s *OrgScope) SetCustomData(ctx context.Context, licenseID, key, value stri
 	if err := checkScopeArgs("license ID", licenseID, "custom data key", key); err != nil {
 		return err
 	}
-	if detail, err := checkField(value, false); err != nil {
+	if detail, err := textfield.Check(value, false); err != nil {
 		return invalidField("custom data value", err, detail)
 	}
 	return s.editKey(ctx, licenseID, func(k *OrgKey) (string, string, error) {
@@ -164,7 +166,7 @@ func (s *OrgScope) editKey(ctx context.Context, id string, edit func(k *OrgKey) 
 func checkScopeArgs(nameValues ...string) error {
 	for i := 0; i+1 < len(nameValues); i += 2 {
 		name, v := nameValues[i], nameValues[i+1]
-		detail, err := checkField(v, true)
+		detail, err := textfield.Check(v, true)
 		if err == nil && strings.TrimSpace(v) != v {
 			detail, err = "surrounding spaces", ErrInvalidText
 		}

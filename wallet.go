@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/licensekit/license/internal/textfield"
 )
 
 // SubscriptionTerm is the length of a subscription's term: a year of 365
@@ -214,7 +216,7 @@ func (sub Subscription) checkPay(n int) error {
 // Activate returns ErrInvalidInput, ErrNoAccess or ErrSubscriptionExists
 // (the product's subscription is running). On error nothing changes.
 func (s *OrgScope) Activate(ctx context.Context, product string, devices int) (Subscription, error) {
-	if detail, err := checkField(product, true); err != nil {
+	if detail, err := textfield.Check(product, true); err != nil {
 		return Subscription{}, fmt.Errorf("%w: product: %w %s", ErrInvalidInput, err, detail)
 	}
 	if devices < 1 {
