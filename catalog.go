@@ -80,7 +80,7 @@ func (p *Portal) Organizations(ctx context.Context, after string, limit int) ([]
 func (p *Portal) ActivationCodes(ctx context.Context, after string, limit int) ([]ActivationCode, string, error) {
 	return listVendor(ctx, p, after, limit, func(v *Vendor) map[string]ActivationCode { return v.Codes },
 		func(c ActivationCode) ActivationCode {
-			c.Template = c.Template.clone()
+			c.Template = c.Template.Clone()
 			c.Redemptions = maps.Clone(c.Redemptions)
 			return c
 		})
@@ -90,14 +90,14 @@ func (p *Portal) ActivationCodes(ctx context.Context, after string, limit int) (
 // time (see the vendor's tools above).
 func (p *Portal) Vouchers(ctx context.Context, after string, limit int) ([]Voucher, string, error) {
 	return listVendor(ctx, p, after, limit, func(v *Vendor) map[string]Voucher { return v.Vouchers },
-		func(vc Voucher) Voucher { vc.Template = vc.Template.clone(); return vc })
+		func(vc Voucher) Voucher { vc.Template = vc.Template.Clone(); return vc })
 }
 
 // Serials lists the serial numbers, by serial number, registered or not
 // (V1), a page at a time (see the vendor's tools above).
 func (p *Portal) Serials(ctx context.Context, after string, limit int) ([]Serial, string, error) {
 	return listVendor(ctx, p, after, limit, func(v *Vendor) map[string]Serial { return v.Serials },
-		func(s Serial) Serial { s.Template = s.Template.clone(); return s })
+		func(s Serial) Serial { s.Template = s.Template.Clone(); return s })
 }
 
 // UpgradeNotices lists the upgrade notices, by notification ID, used or

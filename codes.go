@@ -171,7 +171,7 @@ func (p *Portal) mint(ctx context.Context, n int, t License, action, what string
 // t must pass [License.Validate] once issued. Its Organization, if set,
 // restricts it to that organization.
 func checkTemplate(t License, now time.Time) (License, error) {
-	t = t.clone()
+	t = t.Clone()
 	l := t
 	l.ID = cmp.Or(t.ID, "LK") + "-1"
 	l.IssuedAt = now
@@ -267,7 +267,7 @@ func (s *OrgScope) RedeemCode(ctx context.Context, code, fingerprint string) (st
 	if err := s.p.store.ViewVendor(ctx, func(v *Vendor) error {
 		ac, r, err := v.redeemable(c, fingerprint, s.org)
 		if err == nil && r.Key == "" {
-			t := ac.Template.clone()
+			t := ac.Template.Clone()
 			t.ID, t.Organization, t.IssuedAt = "(redeeming "+c+")", s.org, now
 			pending = &t
 			return t.Validate() // as issue would: the template can no longer be issued
@@ -529,7 +529,7 @@ func (p *Portal) IssueUpgrade(ctx context.Context, org, fromLicenseID string, pr
 			return "", fmt.Errorf("%w: product: %w %s", ErrInvalidInput, err, detail)
 		}
 	}
-	if dup, ok := duplicate(products); ok {
+	if dup, ok := textfield.Duplicate(products); ok {
 		return "", fmt.Errorf("%w: product %q offered twice", ErrInvalidInput, dup)
 	}
 	if maxQuantity < 1 || maxQuantity > math.MaxInt32 {

@@ -114,7 +114,7 @@ func (d *Device) validate() error {
 			return invalidField(fmt.Sprintf("device %s: Apps[%d]", textfield.QuoteShort(d.Fingerprint), i), err, detail)
 		}
 	}
-	if dup, ok := duplicate(d.Apps); ok {
+	if dup, ok := textfield.Duplicate(d.Apps); ok {
 		return bad("Apps lists %q twice", dup)
 	}
 	return nil

@@ -204,7 +204,7 @@ var ErrSchemeMismatch = errors.New("license: the licensing scheme does not count
 // followed by a number unique to the vendor, and never one the vendor
 // knows already (a revoked ID, say).
 func (p *Portal) issue(v *Vendor, template License, org string, now time.Time) (string, *License, error) {
-	l := template.clone()
+	l := template.Clone()
 	prefix := template.ID
 	if prefix == "" {
 		prefix = "LK"

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/licensekit/license/internal/textfield"
+
+	"github.com/licensekit/license/internal/wording"
 )
 
 // SubscriptionTerm is the length of a subscription's term: a year of 365
@@ -232,7 +234,7 @@ func (s *OrgScope) Activate(ctx context.Context, product string, devices int) (S
 			o.Subscriptions = map[string]Subscription{}
 		}
 		sub = Subscription{ID: product, Product: product, Devices: devices, Activated: now, Due: now.Add(SubscriptionTerm)}
-		o.record(s.actor, now, "subscription.activate", sub.ID, fmt.Sprintf("%d devices, due %s", devices, formatInstant(sub.Due)))
+		o.record(s.actor, now, "subscription.activate", sub.ID, fmt.Sprintf("%d devices, due %s", devices, wording.Instant(sub.Due)))
 		sub, events = s.p.startTerm(o, s.actor, now, sub, false, events)
 		o.Subscriptions[sub.ID] = sub
 		return events, nil
@@ -383,15 +385,15 @@ func (p *Portal) settle(o *Organization, now time.Time) []Event {
 			if o.Wallet[sub.Product] < short {
 				sub.Lapsed = true
 				o.record(a, now, "subscription.lapse", sub.ID,
-					fmt.Sprintf("%d of %d licenses paid by %s", sub.Paid, sub.Devices, formatInstant(at)))
+					fmt.Sprintf("%d of %d licenses paid by %s", sub.Paid, sub.Devices, wording.Instant(at)))
 				events = append(events, newEvent(EventUnlicensed, at, sub.ID,
 					fmt.Sprintf("subscription %s lost its license: %d of %d licenses paid by %s",
-						sub.ID, sub.Paid, sub.Devices, formatInstant(at))))
+						sub.ID, sub.Paid, sub.Devices, wording.Instant(at))))
 			} else {
 				o.Wallet[sub.Product] -= short
 				sub.Paid += short
 				o.record(a, now, "wallet.consume", sub.ID,
-					fmt.Sprintf("%d %s licenses at %s, %d of %d paid", short, sub.Product, formatInstant(at), sub.Paid, sub.Devices))
+					fmt.Sprintf("%d %s licenses at %s, %d of %d paid", short, sub.Product, wording.Instant(at), sub.Paid, sub.Devices))
 			}
 		} else {
 			next := Subscription{ID: sub.ID, Product: sub.Product, Devices: sub.Devices, Activated: sub.Due, Due: sub.Due.Add(SubscriptionTerm)}
@@ -424,18 +426,18 @@ func (p *Portal) startTerm(o *Organization, a Actor, now time.Time, sub Subscrip
 		o.Wallet[sub.Product] -= sub.Devices
 		sub.Paid = sub.Devices
 		o.record(a, now, "wallet.consume", sub.ID,
-			fmt.Sprintf("%d %s licenses for the term from %s, due %s", sub.Devices, sub.Product, formatInstant(at), formatInstant(sub.Due)))
+			fmt.Sprintf("%d %s licenses for the term from %s, due %s", sub.Devices, sub.Product, wording.Instant(at), wording.Instant(sub.Due)))
 		if renewal {
 			events = append(events, newEvent(EventSubscriptionRenewed, at, sub.ID,
-				fmt.Sprintf("subscription %s renewed with %d licenses from the wallet until %s", sub.ID, sub.Devices, formatInstant(sub.Due))))
+				fmt.Sprintf("subscription %s renewed with %d licenses from the wallet until %s", sub.ID, sub.Devices, wording.Instant(sub.Due))))
 		}
 		return sub, events
 	}
 	payBy := at.Add(p.activationGrace())
 	if renewal {
 		o.record(a, now, "subscription.unpaid", sub.ID,
-			fmt.Sprintf("term from %s: %d %s licenses needed by %s", formatInstant(at), sub.Devices, sub.Product, formatInstant(payBy)))
+			fmt.Sprintf("term from %s: %d %s licenses needed by %s", wording.Instant(at), sub.Devices, sub.Product, wording.Instant(payBy)))
 	}
 	return sub, append(events, newEvent(EventSubscriptionUnpaid, at, sub.ID,
-		fmt.Sprintf("subscription %s needs %d licenses by %s; the wallet holds %d", sub.ID, sub.Devices, formatInstant(payBy), o.Wallet[sub.Product])))
+		fmt.Sprintf("subscription %s needs %d licenses by %s; the wallet holds %d", sub.ID, sub.Devices, wording.Instant(payBy), o.Wallet[sub.Product])))
 }

@@ -3,7 +3,11 @@
 // deduplicate the events of both.
 package eventid
 
-import "time"
+import (
+	"time"
+
+	"github.com/licensekit/license/internal/wording"
+)
 
 // New returns the ID of an event of kind at instant at about license lic
 // (which may be empty): "kind/lic/instant", the instant in UTC as RFC 3339
@@ -13,5 +17,5 @@ func New(kind string, at time.Time, lic string) string {
 	if lic != "" {
 		id += "/" + lic
 	}
-	return id + "/" + at.UTC().Format(time.RFC3339Nano)
+	return id + "/" + wording.Instant(at)
 }

@@ -5,6 +5,7 @@ package textfield
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"unicode"
 	"unicode/utf8"
@@ -56,4 +57,19 @@ func QuoteShort(s string) string {
 		s = s[:max] + "…"
 	}
 	return strconv.Quote(s)
+}
+
+// Duplicate returns an entry that appears twice in list. Lists that are
+// already sorted, such as those decoded from a key, are checked without
+// allocating.
+func Duplicate(list []string) (string, bool) {
+	if !slices.IsSorted(list) {
+		list = slices.Sorted(slices.Values(list))
+	}
+	for i := 1; i < len(list); i++ {
+		if list[i] == list[i-1] {
+			return list[i], true
+		}
+	}
+	return "", false
 }
