@@ -2,8 +2,9 @@ package license
 
 import (
 	"errors"
-	"strconv"
 	"strings"
+
+	"github.com/licensekit/license/internal/textfield"
 )
 
 // ErrInvalidLicense is matched by every [LicenseError]: the license breaks
@@ -15,10 +16,10 @@ var ErrInvalidLicense = errors.New("license: invalid license")
 // [SigningKey.Sign] returns.
 var (
 	// ErrRequired: a required field is empty.
-	ErrRequired = errors.New("required field is empty")
+	ErrRequired = textfield.ErrRequired
 	// ErrInvalidText: a text field is not valid UTF-8, holds a control
 	// character or is longer than 255 bytes.
-	ErrInvalidText = errors.New("not valid text")
+	ErrInvalidText = textfield.ErrInvalid
 	// ErrUnknownType: the type is none of any, server and workstation.
 	ErrUnknownType = errors.New("unknown license type")
 	// ErrUnknownScheme: the licensing scheme is not one of the schemes
@@ -99,7 +100,7 @@ type SignerError struct {
 
 // Error names the reason and the key ID.
 func (e *SignerError) Error() string {
-	return e.Err.Error() + " " + quoteShort(e.KeyID)
+	return e.Err.Error() + " " + textfield.QuoteShort(e.KeyID)
 }
 
 // Unwrap returns Err.
@@ -135,13 +136,3 @@ var (
 	// has passed (L2).
 	ErrActivationClosed = errors.New("license: activation deadline has passed")
 )
-
-// quoteShort quotes untrusted text for an error message, cut to a length
-// that keeps messages readable.
-func quoteShort(s string) string {
-	const max = 80
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return strconv.Quote(s)
-}

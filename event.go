@@ -2,6 +2,8 @@ package license
 
 import (
 	"time"
+
+	"github.com/licensekit/license/internal/eventid"
 )
 
 // Event is something an application tells its user or its vendor: a
@@ -46,12 +48,9 @@ const (
 	EventStateReset       EventKind = "state-reset"       // the stored state could not be read and was started again (S9)
 )
 
+// newEvent returns an event whose ID is stable: the same kind, instant
+// and license give the same ID.
 func newEvent(kind EventKind, at time.Time, lic, detail string) Event {
 	at = at.UTC()
-	id := string(kind)
-	if lic != "" {
-		id += "/" + lic
-	}
-	id += "/" + at.Format(time.RFC3339Nano)
-	return Event{ID: id, Kind: kind, At: at, License: lic, Detail: detail}
+	return Event{ID: eventid.New(string(kind), at, lic), Kind: kind, At: at, License: lic, Detail: detail}
 }

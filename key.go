@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/licensekit/license/internal/textfield"
 )
 
 // Version is the license key format this package writes and reads.
@@ -153,7 +155,7 @@ type SigningKey struct {
 // is 1 to 64 ASCII letters, digits, '.', '_' or '-'.
 func GenerateSigningKey(name string, rand io.Reader) (*SigningKey, error) {
 	if why := keyNameProblem(name); why != "" {
-		return nil, fmt.Errorf("%w: %s %s", ErrInvalidKeyName, quoteShort(name), why)
+		return nil, fmt.Errorf("%w: %s %s", ErrInvalidKeyName, textfield.QuoteShort(name), why)
 	}
 	if rand == nil {
 		rand = cryptoRand
@@ -390,7 +392,7 @@ func parseKey(text string) (parsedKey, error) {
 		return bad("no format version after " + keyPrefix)
 	}
 	if ver != strconv.Itoa(Version) {
-		return parsedKey{}, fmt.Errorf("%w: version %s, this package reads version %d", ErrUnsupportedVersion, quoteShort(ver), Version)
+		return parsedKey{}, fmt.Errorf("%w: version %s, this package reads version %d", ErrUnsupportedVersion, textfield.QuoteShort(ver), Version)
 	}
 	// The key ID may itself hold dots (a name such as "example.com"), and
 	// base64url has none, so the payload and signature are found from
@@ -446,13 +448,13 @@ func isVersion(s string) bool {
 func checkKeyID(id string) error {
 	name, hash, ok := strings.Cut(id, "+")
 	if !ok {
-		return fmt.Errorf("%w: key ID %s is not name+hash", ErrMalformedKey, quoteShort(id))
+		return fmt.Errorf("%w: key ID %s is not name+hash", ErrMalformedKey, textfield.QuoteShort(id))
 	}
 	if why := keyNameProblem(name); why != "" {
-		return fmt.Errorf("%w: %w: %s %s", ErrMalformedKey, ErrInvalidKeyName, quoteShort(name), why)
+		return fmt.Errorf("%w: %w: %s %s", ErrMalformedKey, ErrInvalidKeyName, textfield.QuoteShort(name), why)
 	}
 	if _, ok := parseHash(hash); !ok {
-		return fmt.Errorf("%w: key ID %s: hash is not 8 lower-case hex digits", ErrMalformedKey, quoteShort(id))
+		return fmt.Errorf("%w: key ID %s: hash is not 8 lower-case hex digits", ErrMalformedKey, textfield.QuoteShort(id))
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/licensekit/license"
 	"github.com/licensekit/license/internal/leaktest"
+	"github.com/licensekit/license/portal"
 )
 
 // K1, L1: every field survives signing and verification.
@@ -482,7 +483,7 @@ func TestKeyParsers_K4_NeverRepeatASigningKey(t *testing.T) {
 		"UnmarshalText":     func(s string) error { var k license.VerifyingKey; return k.UnmarshalText([]byte(s)) },
 		"Verify":            func(s string) error { _, err := v.Verify(s); return err },
 		"DecodeUnverified":  func(s string) error { _, _, err := license.DecodeUnverified(s); return err },
-		"ParseCode":         func(s string) error { _, err := license.ParseCode(s); return err },
+		"ParseCode":         func(s string) error { _, err := portal.ParseCode(s); return err },
 	}
 	leaks, leakyKeys := 0, 0
 	for _, s := range leaktest.Secrets(1000, 4) {

@@ -11,8 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/licensekit/license/internal/textfield"
+	"github.com/licensekit/license/internal/wording"
 )
 
 // License is what a vendor grants a customer (rule L1). A vendor fills one
@@ -88,9 +90,6 @@ type License struct {
 // a verifier does on untrusted input.
 const MaxPayloadSize = 32 << 10
 
-// maxText is the longest text field, in bytes.
-const maxText = 255
-
 // Validate reports whether the license is consistent and can be signed.
 // It returns nil, or every problem found joined with errors.Join; each is
 // a [*LicenseError] that matches [ErrInvalidLicense] and its reason, such
@@ -104,7 +103,7 @@ func (l *License) Validate() error {
 		errs = append(errs, &LicenseError{Field: field, Err: err, Detail: detail})
 	}
 	text := func(field, s string, required bool) {
-		if detail, err := checkField(s, required); err != nil {
+		if detail, err := textfield.Check(s, required); err != nil {
 			add(field, err, detail)
 		}
 	}
@@ -147,11 +146,11 @@ func (l *License) Validate() error {
 	for i, f := range l.Features {
 		// The field name is built only on error: decoded licenses pass
 		// through here on every verification.
-		if detail, err := checkField(f, true); err != nil {
+		if detail, err := textfield.Check(f, true); err != nil {
 			add("Features["+strconv.Itoa(i)+"]", err, detail)
 		}
 	}
-	if dup, ok := duplicate(l.Features); ok {
+	if dup, ok := textfield.Duplicate(l.Features); ok {
 		add("Features", ErrDuplicate, strconv.Quote(dup))
 	}
 	for k, v := range l.Custom {
@@ -169,17 +168,17 @@ func (l *License) Validate() error {
 		case l.Term <= 0:
 			add("ActivateBy", ErrInconsistent, "an activation deadline needs a term")
 		case !l.IssuedAt.IsZero() && l.ActivateBy.Before(l.IssuedAt):
-			add("ActivateBy", ErrInconsistent, "activate by "+formatInstant(l.ActivateBy)+", before its issue at "+formatInstant(l.IssuedAt))
+			add("ActivateBy", ErrInconsistent, "activate by "+wording.Instant(l.ActivateBy)+", before its issue at "+wording.Instant(l.IssuedAt))
 		case !l.Start.IsZero() && l.ActivateBy.Before(l.Start):
-			add("ActivateBy", ErrInconsistent, "activate by "+formatInstant(l.ActivateBy)+", before its start at "+formatInstant(l.Start))
+			add("ActivateBy", ErrInconsistent, "activate by "+wording.Instant(l.ActivateBy)+", before its start at "+wording.Instant(l.Start))
 		}
 	}
 	if !l.Expiry.IsZero() {
 		if !l.Start.IsZero() && !l.Expiry.After(l.Start) {
-			add("Expiry", ErrExpiryBeforeStart, formatInstant(l.Expiry)+" is not after "+formatInstant(l.Start))
+			add("Expiry", ErrExpiryBeforeStart, wording.Instant(l.Expiry)+" is not after "+wording.Instant(l.Start))
 		}
 		if !l.IssuedAt.IsZero() && !l.Expiry.After(l.IssuedAt) {
-			add("Expiry", ErrInconsistent, "expires "+formatInstant(l.Expiry)+", not after its issue at "+formatInstant(l.IssuedAt))
+			add("Expiry", ErrInconsistent, "expires "+wording.Instant(l.Expiry)+", not after its issue at "+wording.Instant(l.IssuedAt))
 		}
 	}
 	switch {
@@ -196,46 +195,6 @@ func (l *License) Validate() error {
 	return errors.Join(errs...)
 }
 
-// checkField reports whether s is acceptable for a text field: present if
-// required, valid UTF-8 with no control character, at most 255 bytes.
-func checkField(s string, required bool) (detail string, err error) {
-	if s == "" {
-		if required {
-			return "", ErrRequired
-		}
-		return "", nil
-	}
-	if len(s) > maxText {
-		return fmt.Sprintf("%d bytes, at most %d", len(s), maxText), ErrInvalidText
-	}
-	for i, r := range s {
-		if r == utf8.RuneError {
-			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
-				return "not valid UTF-8", ErrInvalidText
-			}
-		}
-		if unicode.IsControl(r) {
-			return "holds a control character", ErrInvalidText
-		}
-	}
-	return "", nil
-}
-
-// duplicate returns an entry that appears twice in list. Lists that are
-// already sorted, such as those decoded from a key, are checked without
-// allocating.
-func duplicate(list []string) (string, bool) {
-	if !slices.IsSorted(list) {
-		list = slices.Sorted(slices.Values(list))
-	}
-	for i := 1; i < len(list); i++ {
-		if list[i] == list[i-1] {
-			return list[i], true
-		}
-	}
-	return "", false
-}
-
 // The range of instants that UnixNano represents exactly.
 var (
 	minInstant = time.Unix(0, math.MinInt64)
@@ -245,8 +204,6 @@ var (
 func inNanoRange(t time.Time) bool {
 	return !t.Before(minInstant) && !t.After(maxInstant)
 }
-
-func formatInstant(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // Period returns the interval [from, until) in which the license grants
 // anything, given the instant it was activated. A zero from means no start;
@@ -280,7 +237,7 @@ func (l *License) Period(activated time.Time) (from, until time.Time, ok bool) {
 // has passed (L2).
 func (l *License) CanActivateAt(t time.Time) error {
 	if !l.ActivateBy.IsZero() && t.After(l.ActivateBy) {
-		return fmt.Errorf("%w: %s had to be activated by %s", ErrActivationClosed, l.ID, formatInstant(l.ActivateBy))
+		return fmt.Errorf("%w: %s had to be activated by %s", ErrActivationClosed, l.ID, wording.Instant(l.ActivateBy))
 	}
 	return nil
 }
@@ -297,9 +254,9 @@ func (l *License) ValidAt(t, activated time.Time) error {
 	case !ok:
 		return ErrNotActivated
 	case !from.IsZero() && t.Before(from):
-		return fmt.Errorf("%w: starts %s", ErrNotYetValid, formatInstant(from))
+		return fmt.Errorf("%w: starts %s", ErrNotYetValid, wording.Instant(from))
 	case !until.IsZero() && !t.Before(until):
-		return fmt.Errorf("%w: ended %s", ErrExpired, formatInstant(until))
+		return fmt.Errorf("%w: ended %s", ErrExpired, wording.Instant(until))
 	}
 	return nil
 }
@@ -485,8 +442,10 @@ func (l *License) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// clone returns a copy of l that shares no slice or map with it.
-func (l License) clone() License {
+// Clone returns a copy of l that shares no slice or map with it: a
+// template can be filled in for each customer without changing the
+// original.
+func (l License) Clone() License {
 	l.Features = slices.Clone(l.Features)
 	l.Custom = maps.Clone(l.Custom)
 	return l

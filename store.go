@@ -19,6 +19,8 @@ var (
 	// ErrCorrupt: stored data was damaged (a checksum does not match, a
 	// document does not decode). It is reported, never read as empty.
 	ErrCorrupt = errors.New("license: stored data is corrupt")
+	// ErrInvalidInput: an argument is empty, negative or malformed.
+	ErrInvalidInput = errors.New("license: invalid input")
 )
 
 // Store keeps the state of installations, so that a restarted application

@@ -7,11 +7,7 @@ import (
 	"github.com/licensekit/license/storetest"
 )
 
-// The in-memory stores pass the conformance suite every store runs.
+// The in-memory store passes the conformance suite every store runs.
 func TestMemoryStore_Conformance(t *testing.T) {
 	storetest.Installations(t, func(*testing.T) license.Store { return license.NewMemoryStore() })
-}
-
-func TestMemoryPortalStore_Conformance(t *testing.T) {
-	storetest.Portal(t, func(*testing.T) license.PortalStore { return license.NewMemoryPortalStore() })
 }

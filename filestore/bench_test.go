@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/portal"
 )
 
 // BenchmarkFileStoreDurableWrite saves a small installation state: a
@@ -34,16 +35,16 @@ func BenchmarkFileStoreSeatAssign(b *testing.B) {
 	if err := p.CreateOrganization(ctx, "acme", "Acme Inc."); err != nil {
 		b.Fatal(err)
 	}
-	org := p.Org(license.Actor{ID: "admin@acme", Org: "acme"}, "acme")
+	org := p.Org(portal.Actor{ID: "admin@acme", Org: "acme"}, "acme")
 	l := seatLicense("SN-1", 10)
 	key, err := sk.Sign(&l)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := org.AddKey(ctx, key, license.KeyOptions{}); err != nil {
+	if _, err := org.AddKey(ctx, key, portal.KeyOptions{}); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := org.RegisterDevice(ctx, license.Device{Fingerprint: "pc-1", OS: license.TypeWorkstation, CPUs: 1, Cores: 4}); err != nil {
+	if _, err := org.RegisterDevice(ctx, portal.Device{Fingerprint: "pc-1", OS: license.TypeWorkstation, CPUs: 1, Cores: 4}); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/licensekit/license"
 	"github.com/licensekit/license/filestore"
+	"github.com/licensekit/license/portal"
 )
 
 // corruptCase is one kind of document, to damage.
@@ -64,18 +65,18 @@ var corruptCases = []corruptCase{{
 				tb.Fatal(err)
 			}
 		}
-		if err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error { o.Wallet["acme-backup"]++; return nil }); err != nil {
+		if err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error { o.Wallet["acme-backup"]++; return nil }); err != nil {
 			tb.Fatal(err)
 		}
 	},
 	read: func(s *filestore.Store) (any, error) {
-		var got *license.Organization
-		err := s.ViewOrganization(ctx, "acme", func(o *license.Organization) error { got = o; return nil })
+		var got *portal.Organization
+		err := s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error { got = o; return nil })
 		return got, err
 	},
 	writes: func(s *filestore.Store, updated *bool) map[string]error {
 		return map[string]error{
-			"Update": s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+			"Update": s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 				*updated = true
 				o.Name = "overwritten"
 				return nil
@@ -87,7 +88,7 @@ var corruptCases = []corruptCase{{
 	file: "vendor.json",
 	write: func(tb testing.TB, s *filestore.Store) {
 		for i := range 2 {
-			if err := s.UpdateVendor(ctx, func(v *license.Vendor) error {
+			if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error {
 				v.Seq++
 				v.Owners[fmt.Sprint("SN-", i)] = "acme"
 				v.Customers["reseller"] = []string{"acme"}
@@ -98,13 +99,13 @@ var corruptCases = []corruptCase{{
 		}
 	},
 	read: func(s *filestore.Store) (any, error) {
-		var got *license.Vendor
-		err := s.ViewVendor(ctx, func(v *license.Vendor) error { got = v; return nil })
+		var got *portal.Vendor
+		err := s.ViewVendor(ctx, func(v *portal.Vendor) error { got = v; return nil })
 		return got, err
 	},
 	writes: func(s *filestore.Store, updated *bool) map[string]error {
 		return map[string]error{
-			"Update": s.UpdateVendor(ctx, func(v *license.Vendor) error {
+			"Update": s.UpdateVendor(ctx, func(v *portal.Vendor) error {
 				*updated = true
 				v.Seq = 1000
 				return nil
@@ -174,7 +175,7 @@ func TestCorrupt(t *testing.T) {
 			}
 			// A document of another kind where this one should be.
 			if c.name == "Installation" {
-				if err := s.UpdateVendor(ctx, func(*license.Vendor) error { return nil }); err != nil {
+				if err := s.UpdateVendor(ctx, func(*portal.Vendor) error { return nil }); err != nil {
 					t.Fatal(err)
 				}
 				damages = append(damages, damage{"OtherKind", other("vendor.json")})
@@ -239,7 +240,7 @@ func TestCorruptNotOverwritten(t *testing.T) {
 					t.Errorf("%s: the update function ran on a damaged document", name)
 				}
 				if c.name == "Organization" {
-					if err := s.CreateOrganization(ctx, sampleOrg("acme")); !errors.Is(err, license.ErrOrgExists) {
+					if err := s.CreateOrganization(ctx, sampleOrg("acme")); !errors.Is(err, portal.ErrOrgExists) {
 						t.Errorf("%s: Create over a damaged organization = %v, want ErrOrgExists", name, err)
 					}
 				}

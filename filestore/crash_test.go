@@ -20,6 +20,7 @@ import (
 
 	"github.com/licensekit/license"
 	"github.com/licensekit/license/filestore"
+	"github.com/licensekit/license/portal"
 )
 
 // Environment of the helper processes.
@@ -73,10 +74,10 @@ func TestHelperCrashWriter(t *testing.T) {
 		report("inst", int64(st.Trials))
 
 		var n int
-		err = s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+		err = s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 			o.Wallet["n"]++
 			n = o.Wallet["n"]
-			o.History = append(o.History, license.HistoryEntry{Seq: int64(n), Action: "n", Detail: payload})
+			o.History = append(o.History, portal.HistoryEntry{Seq: int64(n), Action: "n", Detail: payload})
 			if len(o.History) > crashHistory {
 				o.History = o.History[len(o.History)-crashHistory:]
 			}
@@ -88,7 +89,7 @@ func TestHelperCrashWriter(t *testing.T) {
 		report("org", int64(n))
 
 		var seq int64
-		if err := s.UpdateVendor(ctx, func(v *license.Vendor) error {
+		if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error {
 			v.Seq++
 			seq = v.Seq
 			v.Owners["last"] = payload + strconv.FormatInt(seq, 10)
@@ -116,7 +117,7 @@ func TestCrash(t *testing.T) {
 	if err := s.CreateOrganization(ctx, sampleOrg("acme")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+	if err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 		o.Wallet, o.History = map[string]int{}, nil
 		return nil
 	}); err != nil {
@@ -219,7 +220,7 @@ func crashState(t *testing.T, s *filestore.Store, kill int) map[string]int64 {
 	default:
 		got["inst"] = int64(st.Trials)
 	}
-	err = s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+	err = s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
 		n := o.Wallet["n"]
 		if want := min(n, crashHistory); len(o.History) != want {
 			return fmt.Errorf("wallet %d, %d history entries, want %d", n, len(o.History), want)
@@ -235,7 +236,7 @@ func crashState(t *testing.T, s *filestore.Store, kill int) map[string]int64 {
 	if err != nil {
 		t.Fatalf("kill %d: organization: %v", kill, err)
 	}
-	err = s.ViewVendor(ctx, func(v *license.Vendor) error {
+	err = s.ViewVendor(ctx, func(v *portal.Vendor) error {
 		if v.Seq > 0 && !strings.HasSuffix(v.Owners["last"], "x"+strconv.FormatInt(v.Seq, 10)) {
 			return fmt.Errorf("seq %d, owners %.20q", v.Seq, v.Owners["last"])
 		}

@@ -1,7 +1,7 @@
 // Package filestore is the embedded default store of licensekit for a
 // single host: one directory holds the state of the installations (a
 // [license.Store]) and a portal's organizations and vendor document (a
-// [license.PortalStore]). It needs nothing but the file system.
+// [portal.PortalStore]). It needs nothing but the file system.
 //
 // # Layout
 //
@@ -51,7 +51,7 @@
 // twice) hold across processes. Documents do not share a lock: the
 // updates of different organizations run in parallel, and an update of
 // one document may read or update another, as with
-// [license.MemoryPortalStore] (always in the same order, or two such
+// [portal.MemoryPortalStore] (always in the same order, or two such
 // updates can wait for each other forever).
 //
 // flock(2) is only reliable on a local file system, and a Store keeps the
@@ -78,17 +78,18 @@ import (
 	"sync/atomic"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/portal"
 )
 
 var (
-	_ license.Store       = (*Store)(nil)
-	_ license.PortalStore = (*Store)(nil)
+	_ license.Store      = (*Store)(nil)
+	_ portal.PortalStore = (*Store)(nil)
 )
 
 // ErrClosed is returned by the methods of a [Store] after [Store.Close].
 var ErrClosed = errors.New("filestore: store is closed")
 
-// Store is a [license.Store] and a [license.PortalStore] in a directory;
+// Store is a [license.Store] and a [portal.PortalStore] in a directory;
 // see the package documentation for what it guarantees. Get one with
 // [Open]; the zero Store is not usable. A Store is safe for concurrent
 // use, and several Stores, in one process or in several, may share one

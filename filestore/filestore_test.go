@@ -22,6 +22,7 @@ import (
 
 	"github.com/licensekit/license"
 	"github.com/licensekit/license/filestore"
+	"github.com/licensekit/license/portal"
 	"github.com/licensekit/license/storetest"
 )
 
@@ -41,7 +42,7 @@ func TestConformance(t *testing.T) {
 		storetest.Installations(t, func(t *testing.T) license.Store { return MustOpen(t, t.TempDir()) })
 	})
 	t.Run("Portal", func(t *testing.T) {
-		storetest.Portal(t, func(t *testing.T) license.PortalStore { return MustOpen(t, t.TempDir()) })
+		storetest.Portal(t, func(t *testing.T) portal.PortalStore { return MustOpen(t, t.TempDir()) })
 	})
 }
 
@@ -86,14 +87,14 @@ func sampleState() license.InstallationState {
 	}
 }
 
-func sampleOrg(id string) *license.Organization {
-	return &license.Organization{
+func sampleOrg(id string) *portal.Organization {
+	return &portal.Organization{
 		ID: id, Name: id + " Inc.", Created: t0,
-		Keys: map[string]license.OrgKey{}, Devices: map[string]license.Device{"pc-1": {Fingerprint: "pc-1", OS: license.TypeWorkstation, Registered: t0}},
-		Seats: map[string]license.Seat{}, Groups: map[string]license.Group{}, Wallet: map[string]int{"acme-backup": 2},
-		Subscriptions: map[string]license.Subscription{}, Redeemed: map[string]license.WalletRedemption{},
-		Delegations: map[string]license.Delegation{}, Levels: map[string]string{},
-		History: []license.HistoryEntry{{Seq: 1, At: t0, Actor: "vendor", Action: "organization.create", Subject: id}},
+		Keys: map[string]portal.OrgKey{}, Devices: map[string]portal.Device{"pc-1": {Fingerprint: "pc-1", OS: license.TypeWorkstation, Registered: t0}},
+		Seats: map[string]portal.Seat{}, Groups: map[string]portal.Group{}, Wallet: map[string]int{"acme-backup": 2},
+		Subscriptions: map[string]portal.Subscription{}, Redeemed: map[string]portal.WalletRedemption{},
+		Delegations: map[string]portal.Delegation{}, Levels: map[string]string{},
+		History: []portal.HistoryEntry{{Seq: 1, At: t0, Actor: "vendor", Action: "organization.create", Subject: id}},
 	}
 }
 
@@ -114,7 +115,7 @@ func TestLayout(t *testing.T) {
 	if err := s.CreateOrganization(ctx, sampleOrg("acme")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.UpdateVendor(ctx, func(v *license.Vendor) error { v.Seq = 1; return nil }); err != nil {
+	if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error { v.Seq = 1; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
@@ -162,14 +163,14 @@ func TestLookupsLeaveNoFiles(t *testing.T) {
 		if err := s.DeleteInstallation(ctx, id, 1); !errors.Is(err, license.ErrNotFound) {
 			t.Fatalf("Delete = %v, want ErrNotFound", err)
 		}
-		if err := s.ViewOrganization(ctx, id, func(*license.Organization) error { return nil }); !errors.Is(err, license.ErrNotFound) {
+		if err := s.ViewOrganization(ctx, id, func(*portal.Organization) error { return nil }); !errors.Is(err, license.ErrNotFound) {
 			t.Fatalf("View = %v, want ErrNotFound", err)
 		}
-		if err := s.UpdateOrganization(ctx, id, func(*license.Organization) error { return nil }); !errors.Is(err, license.ErrNotFound) {
+		if err := s.UpdateOrganization(ctx, id, func(*portal.Organization) error { return nil }); !errors.Is(err, license.ErrNotFound) {
 			t.Fatalf("Update = %v, want ErrNotFound", err)
 		}
 	}
-	if err := s.ViewVendor(ctx, func(*license.Vendor) error { return nil }); err != nil {
+	if err := s.ViewVendor(ctx, func(*portal.Vendor) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if got := listing(t, dir); len(got) != 0 {
@@ -181,7 +182,7 @@ func TestLookupsLeaveNoFiles(t *testing.T) {
 // ready to take entries, in views and in updates.
 func TestEmptyVendor(t *testing.T) {
 	s := MustOpen(t, t.TempDir())
-	check := func(v *license.Vendor) error {
+	check := func(v *portal.Vendor) error {
 		if v.Owners == nil || v.Codes == nil || v.Vouchers == nil || v.Serials == nil || v.Upgrades == nil || v.Customers == nil {
 			return fmt.Errorf("nil map in %+v", v)
 		}
@@ -191,11 +192,11 @@ func TestEmptyVendor(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A document saved with nil maps reads back with empty ones.
-	if err := s.UpdateVendor(ctx, func(v *license.Vendor) error {
+	if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error {
 		if err := check(v); err != nil {
 			return err
 		}
-		*v = license.Vendor{Seq: 9}
+		*v = portal.Vendor{Seq: 9}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -203,7 +204,7 @@ func TestEmptyVendor(t *testing.T) {
 	if err := s.UpdateVendor(ctx, check); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ViewVendor(ctx, func(v *license.Vendor) error {
+	if err := s.ViewVendor(ctx, func(v *portal.Vendor) error {
 		if v.Seq != 9 {
 			return fmt.Errorf("seq %d, want 9", v.Seq)
 		}
@@ -224,7 +225,7 @@ func TestPersistence(t *testing.T) {
 	if err := s.CreateOrganization(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.UpdateVendor(ctx, func(v *license.Vendor) error { v.Owners["SN-1"] = "acme"; return nil }); err != nil {
+	if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error { v.Owners["SN-1"] = "acme"; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -233,7 +234,7 @@ func TestPersistence(t *testing.T) {
 	if _, err := s.LoadInstallation(ctx, "app"); !errors.Is(err, filestore.ErrClosed) {
 		t.Errorf("Load after Close = %v, want ErrClosed", err)
 	}
-	if err := s.ViewVendor(ctx, func(*license.Vendor) error { return nil }); !errors.Is(err, filestore.ErrClosed) {
+	if err := s.ViewVendor(ctx, func(*portal.Vendor) error { return nil }); !errors.Is(err, filestore.ErrClosed) {
 		t.Errorf("ViewVendor after Close = %v, want ErrClosed", err)
 	}
 
@@ -252,7 +253,7 @@ func TestPersistence(t *testing.T) {
 	if diff := cmp.Diff(st, got); diff != "" {
 		t.Errorf("installation (-saved +loaded):\n%s", diff)
 	}
-	if err := s.ViewOrganization(ctx, "acme", func(got *license.Organization) error {
+	if err := s.ViewOrganization(ctx, "acme", func(got *portal.Organization) error {
 		if diff := cmp.Diff(o, got); diff != "" {
 			t.Errorf("organization (-saved +loaded):\n%s", diff)
 		}
@@ -260,7 +261,7 @@ func TestPersistence(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ViewVendor(ctx, func(v *license.Vendor) error {
+	if err := s.ViewVendor(ctx, func(v *portal.Vendor) error {
 		if v.Owners["SN-1"] != "acme" {
 			t.Errorf("owners %v", v.Owners)
 		}
@@ -276,14 +277,14 @@ func TestUpdateOrganization(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("ErrInvalidInput/IDChanged", func(t *testing.T) {
-		err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+		err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 			o.ID, o.Name = "globex", "changed"
 			return nil
 		})
 		if !errors.Is(err, license.ErrInvalidInput) {
 			t.Fatalf("Update changing the ID = %v, want ErrInvalidInput", err)
 		}
-		s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+		s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
 			if o.ID != "acme" || o.Name == "changed" {
 				t.Errorf("a refused update was saved: %s %q", o.ID, o.Name)
 			}
@@ -307,13 +308,13 @@ func TestUpdateOrganization(t *testing.T) {
 		if err := s.CreateOrganization(ctx, sampleOrg("reseller")); err != nil {
 			t.Fatal(err)
 		}
-		err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
-			if err := s.ViewOrganization(ctx, "reseller", func(*license.Organization) error { return nil }); err != nil {
+		err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
+			if err := s.ViewOrganization(ctx, "reseller", func(*portal.Organization) error { return nil }); err != nil {
 				return err
 			}
-			return s.UpdateVendor(ctx, func(v *license.Vendor) error {
+			return s.UpdateVendor(ctx, func(v *portal.Vendor) error {
 				v.Seq++
-				return s.UpdateOrganization(ctx, "reseller", func(r *license.Organization) error {
+				return s.UpdateOrganization(ctx, "reseller", func(r *portal.Organization) error {
 					r.Wallet["acme-backup"]++
 					return nil
 				})
@@ -411,15 +412,15 @@ func TestStoresShareDirectory(t *testing.T) {
 // organization's wallet and history, the vendor's Seq and the
 // installation's Trials (retrying on conflict).
 func incrementAll(s *filestore.Store) error {
-	err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+	err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 		o.Wallet["n"]++
-		o.History = append(o.History, license.HistoryEntry{Seq: int64(len(o.History)) + 1, Action: "n"})
+		o.History = append(o.History, portal.HistoryEntry{Seq: int64(len(o.History)) + 1, Action: "n"})
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if err := s.UpdateVendor(ctx, func(v *license.Vendor) error { v.Seq++; return nil }); err != nil {
+	if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error { v.Seq++; return nil }); err != nil {
 		return err
 	}
 	for {
@@ -438,7 +439,7 @@ func incrementAll(s *filestore.Store) error {
 // checkIncremented checks that incrementAll ran n times.
 func checkIncremented(t *testing.T, s *filestore.Store, n int) {
 	t.Helper()
-	err := s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+	err := s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
 		if o.Wallet["n"] != n || len(o.History) != n+1 {
 			return fmt.Errorf("organization: wallet %d, %d history entries; want %d and %d: an update was lost", o.Wallet["n"], len(o.History), n, n+1)
 		}
@@ -452,7 +453,7 @@ func checkIncremented(t *testing.T, s *filestore.Store, n int) {
 	if err != nil {
 		t.Error(err)
 	}
-	if err := s.ViewVendor(ctx, func(v *license.Vendor) error {
+	if err := s.ViewVendor(ctx, func(v *portal.Vendor) error {
 		if v.Seq != int64(n) {
 			return fmt.Errorf("vendor: seq %d, want %d: an update was lost", v.Seq, n)
 		}

@@ -8,13 +8,14 @@ import (
 	"os"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/portal"
 )
 
 // CreateOrganization saves a new organization under o.ID. Returns
-// license.ErrOrgExists if one with that ID exists (even a damaged one:
+// portal.ErrOrgExists if one with that ID exists (even a damaged one:
 // nothing is overwritten), and an error wrapping license.ErrInvalidInput
 // if o is nil or has no ID.
-func (s *Store) CreateOrganization(ctx context.Context, o *license.Organization) error {
+func (s *Store) CreateOrganization(ctx context.Context, o *portal.Organization) error {
 	if o == nil {
 		return fmt.Errorf("%w: nil organization", license.ErrInvalidInput)
 	}
@@ -29,7 +30,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o *license.Organization)
 	defer h.unlock()
 	switch _, err := os.Lstat(d.path()); {
 	case err == nil:
-		return license.ErrOrgExists
+		return portal.ErrOrgExists
 	case !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("filestore: %w", err)
 	}
@@ -45,7 +46,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o *license.Organization)
 // wrapping license.ErrCorrupt if its file is damaged, and one wrapping
 // license.ErrInvalidInput if fn changes the organization's ID (nothing is
 // saved then).
-func (s *Store) UpdateOrganization(ctx context.Context, id string, fn func(*license.Organization) error) error {
+func (s *Store) UpdateOrganization(ctx context.Context, id string, fn func(*portal.Organization) error) error {
 	if err := s.check(ctx, id, 0); err != nil {
 		return err
 	}
@@ -80,7 +81,7 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, fn func(*lice
 // may call the store. Returns license.ErrNotFound if there is no such
 // organization, and an error wrapping license.ErrCorrupt if its file is
 // damaged.
-func (s *Store) ViewOrganization(ctx context.Context, id string, fn func(*license.Organization) error) error {
+func (s *Store) ViewOrganization(ctx context.Context, id string, fn func(*portal.Organization) error) error {
 	if err := s.check(ctx, id, 0); err != nil {
 		return err
 	}
@@ -104,8 +105,8 @@ func (s *Store) ViewOrganization(ctx context.Context, id string, fn func(*licens
 }
 
 // readOrganization reads organization d, or returns license.ErrNotFound.
-func (s *Store) readOrganization(d doc) (*license.Organization, int64, error) {
-	o := new(license.Organization)
+func (s *Store) readOrganization(d doc) (*portal.Organization, int64, error) {
+	o := new(portal.Organization)
 	version, err := s.read(d, o)
 	switch {
 	case errors.Is(err, errNoDoc):
@@ -125,7 +126,7 @@ func (s *Store) readOrganization(d doc) (*license.Organization, int64, error) {
 // process or another, runs in between; it may read or update
 // organizations, but not the vendor's document. Returns an error wrapping
 // license.ErrCorrupt if the file is damaged.
-func (s *Store) UpdateVendor(ctx context.Context, fn func(*license.Vendor) error) error {
+func (s *Store) UpdateVendor(ctx context.Context, fn func(*portal.Vendor) error) error {
 	if err := s.check(ctx, vendorName, 0); err != nil {
 		return err
 	}
@@ -153,7 +154,7 @@ func (s *Store) UpdateVendor(ctx context.Context, fn func(*license.Vendor) error
 // the document's shared lock; fn runs after it is released, on a copy
 // nothing else sees. Returns an error wrapping license.ErrCorrupt if the
 // file is damaged.
-func (s *Store) ViewVendor(ctx context.Context, fn func(*license.Vendor) error) error {
+func (s *Store) ViewVendor(ctx context.Context, fn func(*portal.Vendor) error) error {
 	if err := s.check(ctx, vendorName, 0); err != nil {
 		return err
 	}
@@ -161,11 +162,11 @@ func (s *Store) ViewVendor(ctx context.Context, fn func(*license.Vendor) error) 
 		return fmt.Errorf("%w: nil function", license.ErrInvalidInput)
 	}
 	d := s.vendor()
-	var v *license.Vendor
+	var v *portal.Vendor
 	h, err := s.lock(ctx, d, false, false)
 	switch {
 	case errors.Is(err, errNoDoc):
-		v = emptyVendor(new(license.Vendor))
+		v = emptyVendor(new(portal.Vendor))
 	case err != nil:
 		return err
 	default:
@@ -180,8 +181,8 @@ func (s *Store) ViewVendor(ctx context.Context, fn func(*license.Vendor) error) 
 
 // readVendor reads the vendor's document, or returns an empty one, of
 // version 0, if there is none.
-func (s *Store) readVendor(d doc) (*license.Vendor, int64, error) {
-	v := new(license.Vendor)
+func (s *Store) readVendor(d doc) (*portal.Vendor, int64, error) {
+	v := new(portal.Vendor)
 	version, err := s.read(d, v)
 	if err != nil && !errors.Is(err, errNoDoc) {
 		return nil, 0, err
@@ -192,21 +193,21 @@ func (s *Store) readVendor(d doc) (*license.Vendor, int64, error) {
 // emptyVendor gives v's nil maps an empty map, as the root package's
 // newVendor does for a new vendor document, so that the portal can add to
 // them.
-func emptyVendor(v *license.Vendor) *license.Vendor {
+func emptyVendor(v *portal.Vendor) *portal.Vendor {
 	if v.Owners == nil {
 		v.Owners = map[string]string{}
 	}
 	if v.Codes == nil {
-		v.Codes = map[string]license.ActivationCode{}
+		v.Codes = map[string]portal.ActivationCode{}
 	}
 	if v.Vouchers == nil {
-		v.Vouchers = map[string]license.Voucher{}
+		v.Vouchers = map[string]portal.Voucher{}
 	}
 	if v.Serials == nil {
-		v.Serials = map[string]license.Serial{}
+		v.Serials = map[string]portal.Serial{}
 	}
 	if v.Upgrades == nil {
-		v.Upgrades = map[string]license.UpgradeNotice{}
+		v.Upgrades = map[string]portal.UpgradeNotice{}
 	}
 	if v.Customers == nil {
 		v.Customers = map[string][]string{}

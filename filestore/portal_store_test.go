@@ -13,6 +13,7 @@ import (
 
 	"github.com/licensekit/license"
 	"github.com/licensekit/license/filestore"
+	"github.com/licensekit/license/portal"
 )
 
 // MustSigningKey returns a signing key derived from seed.
@@ -27,9 +28,9 @@ func MustSigningKey(tb testing.TB, seed string) *license.SigningKey {
 }
 
 // MustPortal returns a portal over s, signing with sk.
-func MustPortal(tb testing.TB, sk *license.SigningKey, s *filestore.Store) *license.Portal {
+func MustPortal(tb testing.TB, sk *license.SigningKey, s *filestore.Store) *portal.Portal {
 	tb.Helper()
-	p, err := license.NewPortal(license.PortalConfig{Signer: sk, Store: s})
+	p, err := portal.NewPortal(portal.PortalConfig{Signer: sk, Store: s})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -53,21 +54,21 @@ func TestPortalsShareDirectory(t *testing.T) {
 	if err := p1.CreateOrganization(ctx, "acme", "Acme Inc."); err != nil {
 		t.Fatal(err)
 	}
-	if err := p2.CreateOrganization(ctx, "acme", "Acme again"); !errors.Is(err, license.ErrOrgExists) {
+	if err := p2.CreateOrganization(ctx, "acme", "Acme again"); !errors.Is(err, portal.ErrOrgExists) {
 		t.Fatalf("second CreateOrganization = %v, want ErrOrgExists", err)
 	}
-	admin := license.Actor{ID: "admin@acme", Org: "acme"}
+	admin := portal.Actor{ID: "admin@acme", Org: "acme"}
 	const seats, devices = 5, 24
 	l := seatLicense("SN-1", seats)
 	key, err := sk.Sign(&l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p1.Org(admin, "acme").AddKey(ctx, key, license.KeyOptions{}); err != nil {
+	if _, err := p1.Org(admin, "acme").AddKey(ctx, key, portal.KeyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range devices {
-		d := license.Device{Fingerprint: fmt.Sprint("pc-", i), OS: license.TypeWorkstation}
+		d := portal.Device{Fingerprint: fmt.Sprint("pc-", i), OS: license.TypeWorkstation}
 		if _, err := p2.Org(admin, "acme").RegisterDevice(ctx, d); err != nil {
 			t.Fatal(err)
 		}
@@ -83,7 +84,7 @@ func TestPortalsShareDirectory(t *testing.T) {
 		assigned, redeemed int
 	)
 	for i := range devices {
-		p := []*license.Portal{p1, p2}[i%2]
+		p := []*portal.Portal{p1, p2}[i%2]
 		fp := fmt.Sprint("pc-", i)
 		wg.Go(func() {
 			_, err := p.Org(admin, "acme").AssignSeat(ctx, "SN-1", fp)
@@ -92,7 +93,7 @@ func TestPortalsShareDirectory(t *testing.T) {
 				mu.Lock()
 				assigned++
 				mu.Unlock()
-			case !errors.Is(err, license.ErrRestrictionExceeded):
+			case !errors.Is(err, portal.ErrRestrictionExceeded):
 				t.Errorf("AssignSeat(%s) = %v", fp, err)
 			}
 		})
@@ -103,7 +104,7 @@ func TestPortalsShareDirectory(t *testing.T) {
 				mu.Lock()
 				redeemed++
 				mu.Unlock()
-			case !errors.Is(err, license.ErrCodeUsed):
+			case !errors.Is(err, portal.ErrCodeUsed):
 				t.Errorf("RedeemCode(%s) = %v", fp, err)
 			}
 		})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/licensekit/license"
 	"github.com/licensekit/license/filestore"
+	"github.com/licensekit/license/portal"
 )
 
 // The store never follows a symbolic link nor reads a file that is not
@@ -38,7 +39,7 @@ func TestSpecialFiles_DanglingSymlinkLock(t *testing.T) {
 	if _, err := os.Lstat(outside); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the link's target was created outside the store (%v)", err)
 	}
-	if err := s.UpdateVendor(ctx, func(*license.Vendor) error { return nil }); err != nil {
+	if err := s.UpdateVendor(ctx, func(*portal.Vendor) error { return nil }); err != nil {
 		t.Errorf("another document is not affected: %v", err)
 	}
 }
@@ -59,11 +60,11 @@ func TestSpecialFiles_SymlinkedDocument(t *testing.T) {
 	if err := os.Symlink(moved, doc); err != nil {
 		t.Fatal(err)
 	}
-	err := s.ViewOrganization(ctx, "acme", func(*license.Organization) error { return nil })
+	err := s.ViewOrganization(ctx, "acme", func(*portal.Organization) error { return nil })
 	if !errors.Is(err, filestore.ErrNotRegular) || !errors.Is(err, license.ErrCorrupt) {
 		t.Errorf("View of a symlinked document = %v, want ErrCorrupt and ErrNotRegular", err)
 	}
-	err = s.UpdateOrganization(ctx, "acme", func(*license.Organization) error { return nil })
+	err = s.UpdateOrganization(ctx, "acme", func(*portal.Organization) error { return nil })
 	if !errors.Is(err, filestore.ErrNotRegular) {
 		t.Errorf("Update of a symlinked document = %v, want ErrNotRegular", err)
 	}
@@ -92,7 +93,7 @@ func TestSpecialFiles_FIFODocument(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- s.ViewOrganization(c, "acme", func(*license.Organization) error { return nil })
+		done <- s.ViewOrganization(c, "acme", func(*portal.Organization) error { return nil })
 	}()
 	select {
 	case err := <-done:
@@ -103,10 +104,10 @@ func TestSpecialFiles_FIFODocument(t *testing.T) {
 		// Far beyond the context's deadline: the read ignores it.
 		t.Fatal("View of a FIFO document still blocks after its context's deadline")
 	}
-	if err := s.UpdateVendor(ctx, func(*license.Vendor) error { return nil }); err != nil {
+	if err := s.UpdateVendor(ctx, func(*portal.Vendor) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	err := s.UpdateOrganization(ctx, "acme", func(*license.Organization) error { return nil })
+	err := s.UpdateOrganization(ctx, "acme", func(*portal.Organization) error { return nil })
 	if !errors.Is(err, filestore.ErrNotRegular) {
 		t.Errorf("Update after the refused read = %v, want ErrNotRegular (the lock is free)", err)
 	}

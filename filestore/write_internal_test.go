@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/portal"
 )
 
 // recordingFS is the operating system's file system, recording each step
@@ -92,10 +93,10 @@ func TestWrite_FsyncOrder(t *testing.T) {
 			return err
 		},
 		"CreateOrganization": func(s *Store) error {
-			return s.CreateOrganization(ctx, &license.Organization{ID: "acme"})
+			return s.CreateOrganization(ctx, &portal.Organization{ID: "acme"})
 		},
 		"UpdateVendor": func(s *Store) error {
-			return s.UpdateVendor(ctx, func(v *license.Vendor) error { v.Seq++; return nil })
+			return s.UpdateVendor(ctx, func(v *portal.Vendor) error { v.Seq++; return nil })
 		},
 	} {
 		s, rec := openRecorded(t)
@@ -113,17 +114,17 @@ func TestWrite_FsyncOrder(t *testing.T) {
 func TestWrite_FailedFsyncKeepsTheOldDocument(t *testing.T) {
 	ctx := context.Background()
 	s, rec := openRecorded(t)
-	if err := s.UpdateVendor(ctx, func(v *license.Vendor) error { v.Seq = 1; return nil }); err != nil {
+	if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error { v.Seq = 1; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	rec.failSync, rec.steps = true, nil
-	if err := s.UpdateVendor(ctx, func(v *license.Vendor) error { v.Seq = 2; return nil }); err == nil {
+	if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error { v.Seq = 2; return nil }); err == nil {
 		t.Fatal("UpdateVendor succeeded although fsync failed")
 	}
 	if slices.Contains(rec.steps, "rename temp over document") || !slices.Contains(rec.steps, "remove temp") {
 		t.Errorf("steps after a failed fsync: %q", rec.steps)
 	}
-	err := s.ViewVendor(ctx, func(v *license.Vendor) error {
+	err := s.ViewVendor(ctx, func(v *portal.Vendor) error {
 		if v.Seq != 1 {
 			t.Errorf("vendor Seq %d after a failed write, want 1", v.Seq)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/portal"
 )
 
 // BenchmarkConditionalUpdate saves one installation again and again, each
@@ -36,7 +37,7 @@ func BenchmarkConditionalUpdate(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "saves/s")
 }
 
-// BenchmarkSeatAssign assigns seats with [license.OrgScope.AssignSeat] from
+// BenchmarkSeatAssign assigns seats with [portal.OrgScope.AssignSeat] from
 // one client: each assignment is a transaction that locks the
 // organization's row, adds the seat and a history entry to its document,
 // and writes the document back. Organizations hold 100 or 1,000
@@ -97,15 +98,15 @@ func benchmarkSeats(b *testing.B, c seatBench) {
 	clients, devices, shared := c.clients, c.devices, c.shared
 	schema := NewSchema(b)
 	s := MustOpenSchema(b, schema)
-	p, err := license.NewPortal(license.PortalConfig{Signer: vendorKey(b), Store: s})
+	p, err := portal.NewPortal(portal.PortalConfig{Signer: vendorKey(b), Store: s})
 	if err != nil {
 		b.Fatal(err)
 	}
-	portals := []*license.Portal{p} // by client
+	portals := []*portal.Portal{p} // by client
 	for range clients - 1 {
 		q := p
 		if c.stores {
-			if q, err = license.NewPortal(license.PortalConfig{Signer: vendorKey(b), Store: MustOpenSchema(b, schema)}); err != nil {
+			if q, err = portal.NewPortal(portal.PortalConfig{Signer: vendorKey(b), Store: MustOpenSchema(b, schema)}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -119,22 +120,22 @@ func benchmarkSeats(b *testing.B, c seatBench) {
 		if err := p.CreateOrganization(ctx, id, id); err != nil {
 			b.Fatal(err)
 		}
-		scope := p.Org(license.Actor{ID: "admin", Org: id}, id)
+		scope := p.Org(portal.Actor{ID: "admin", Org: id}, id)
 		key, err := vendorKey(b).Sign(&license.License{ID: "SEATS-" + id, Product: "acme-backup",
 			Scheme: license.SchemePerDevice, Quantity: devices, Features: []string{"backup"},
 			IssuedAt: now.Add(-time.Minute), Expiry: now.AddDate(1, 0, 0)})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := scope.AddKey(ctx, key, license.KeyOptions{}); err != nil {
+		if _, err := scope.AddKey(ctx, key, portal.KeyOptions{}); err != nil {
 			b.Fatal(err)
 		}
 		// Registering the devices one by one would take as long as the
 		// benchmark: put them in at once.
-		err = s.UpdateOrganization(ctx, id, func(o *license.Organization) error {
+		err = s.UpdateOrganization(ctx, id, func(o *portal.Organization) error {
 			for d := range devices {
 				fp := fmt.Sprintf("pc-%04d", d)
-				o.Devices[fp] = license.Device{Fingerprint: fp, OS: license.TypeWorkstation, Registered: now}
+				o.Devices[fp] = portal.Device{Fingerprint: fp, OS: license.TypeWorkstation, Registered: now}
 			}
 			return nil
 		})
@@ -191,7 +192,7 @@ func benchmarkSeats(b *testing.B, c seatBench) {
 					return
 				}
 				id := orgs[c][n/devices]
-				scope := portals[c].Org(license.Actor{ID: "admin", Org: id}, id)
+				scope := portals[c].Org(portal.Actor{ID: "admin", Org: id}, id)
 				if _, err := scope.AssignSeat(ctx, "SEATS-"+id, fmt.Sprintf("pc-%04d", n%devices)); err != nil {
 					b.Error(err)
 					return

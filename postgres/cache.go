@@ -33,7 +33,7 @@ type cache struct {
 type cached struct {
 	sum  []byte
 	size int64
-	doc  any // *license.Organization or *license.Vendor
+	doc  any // *portal.Organization or *portal.Vendor
 }
 
 func newCache(max int64) *cache {

@@ -1,7 +1,7 @@
 // Package postgres keeps licensekit's state in PostgreSQL: the
 // installations of a [license.Manager] ([license.Store]) and the
-// organizations and vendor document of a [license.Portal]
-// ([license.PortalStore]).
+// organizations and vendor document of a [portal.Portal]
+// ([portal.PortalStore]).
 //
 // # When to choose it
 //
@@ -11,7 +11,7 @@
 // database, so the instances never spend a seat, an activation code or a
 // wallet license twice, and never lose each other's changes. A single
 // process is served as well, and more simply, by [license.MemoryStore]
-// and [license.MemoryPortalStore] when its state may be lost, or by a
+// and [portal.MemoryPortalStore] when its state may be lost, or by a
 // file store when it must persist.
 //
 // It is its own Go module, so that programs that import licensekit
@@ -24,7 +24,7 @@
 //		return err
 //	}
 //	defer store.Close()
-//	portal, err := license.NewPortal(license.PortalConfig{Signer: signer, Store: store})
+//	p, err := portal.NewPortal(portal.PortalConfig{Signer: signer, Store: store})
 //
 // [Open] takes a DSN as a URL (postgres://user:password@host:5432/db) or
 // as key=value pairs, and the libpq environment variables (PGHOST, …)
@@ -41,8 +41,8 @@
 // # How it keeps the documents
 //
 // Each document is a row: an installation's [license.InstallationState]
-// in the table installations, a [license.Organization] in organizations
-// and the [license.Vendor] document in vendor, each as its JSON encoding,
+// in the table installations, a [portal.Organization] in organizations
+// and the [portal.Vendor] document in vendor, each as its JSON encoding,
 // with the SHA-256 checksum of those bytes and a version that every write
 // increments. A row that fails its checksum or does not decode is
 // reported with an error matching [license.ErrCorrupt], never read as

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/portal"
 	"github.com/licensekit/license/postgres"
 )
 
@@ -24,7 +25,7 @@ func ExampleOpen() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	portal, err := license.NewPortal(license.PortalConfig{Signer: signer, Store: store})
+	portal, err := portal.NewPortal(portal.PortalConfig{Signer: signer, Store: store})
 	if err != nil {
 		log.Fatal(err)
 	}

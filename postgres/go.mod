@@ -2,8 +2,6 @@ module github.com/licensekit/license/postgres
 
 go 1.26.0
 
-replace github.com/licensekit/license => ../
-
 require (
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/licensekit/license v0.0.0-00010101000000-000000000000

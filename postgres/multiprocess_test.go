@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/portal"
 	"github.com/licensekit/license/postgres"
 )
 
@@ -76,7 +77,7 @@ func TestMultiProcess(t *testing.T) {
 	defer cancel()
 	schema := NewSchema(t)
 	store := MustOpenSchema(t, schema)
-	p, err := license.NewPortal(license.PortalConfig{Signer: vendorKey(t), Store: store})
+	p, err := portal.NewPortal(portal.PortalConfig{Signer: vendorKey(t), Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func TestMultiProcess(t *testing.T) {
 	if err := p.CreateOrganization(ctx, "acme", "Acme Inc."); err != nil {
 		t.Fatal(err)
 	}
-	admin := p.Org(license.Actor{ID: "admin@acme.example", Org: "acme"}, "acme")
+	admin := p.Org(portal.Actor{ID: "admin@acme.example", Org: "acme"}, "acme")
 	codes, err := p.IssueActivationCodes(ctx, license.License{ID: "ACT", Product: "acme-backup",
 		Scheme: license.SchemePerDevice, Quantity: 1, Term: 365 * license.Day}, 1, 1)
 	if err != nil {
@@ -102,7 +103,7 @@ func TestMultiProcess(t *testing.T) {
 		return key
 	}
 	if _, err := admin.AddKey(ctx, sign(license.License{ID: seatLicense, Product: "acme-backup",
-		Scheme: license.SchemePerDevice, Quantity: seatQuantity}), license.KeyOptions{}); err != nil {
+		Scheme: license.SchemePerDevice, Quantity: seatQuantity}), portal.KeyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// Activating with an empty wallet leaves the term unpaid, with a
@@ -209,7 +210,7 @@ func TestMultiProcess(t *testing.T) {
 	}
 
 	// What the database holds.
-	err = store.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+	err = store.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
 		seats, devices := 0, len(o.Devices)
 		for _, st := range o.Seats {
 			if st.License == seatLicense {
@@ -244,7 +245,7 @@ func TestMultiProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = store.ViewVendor(ctx, func(v *license.Vendor) error {
+	err = store.ViewVendor(ctx, func(v *portal.Vendor) error {
 		if n := len(v.Codes[codes[0]].Redemptions); n != 1 {
 			t.Errorf("the code has %d redemptions, want 1", n)
 		}
@@ -268,12 +269,12 @@ func TestHelperProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	p, err := license.NewPortal(license.PortalConfig{Signer: vendorKey(t), Store: store})
+	p, err := portal.NewPortal(portal.PortalConfig{Signer: vendorKey(t), Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}
 	child := os.Getenv(childEnv)
-	acme := p.Org(license.Actor{ID: "process-" + child + "@acme.example", Org: "acme"}, "acme")
+	acme := p.Org(portal.Actor{ID: "process-" + child + "@acme.example", Org: "acme"}, "acme")
 
 	fmt.Println("READY")
 	_, _ = io.Copy(io.Discard, os.Stdin) // until the parent closes it: go
@@ -289,24 +290,24 @@ func TestHelperProcess(t *testing.T) {
 	if _, _, err := acme.RedeemCode(ctx, os.Getenv(codeEnv), "process-"+child+"-pc"); err == nil {
 		r.Redeemed++
 	} else {
-		refused("redeem", err, license.ErrCodeUsed, "code-used")
+		refused("redeem", err, portal.ErrCodeUsed, "code-used")
 	}
 	for j := range devicesEach {
 		fp := fmt.Sprintf("process-%s-device-%02d", child, j)
-		if _, err := acme.RegisterDevice(ctx, license.Device{Fingerprint: fp, OS: license.TypeWorkstation}); err != nil {
+		if _, err := acme.RegisterDevice(ctx, portal.Device{Fingerprint: fp, OS: license.TypeWorkstation}); err != nil {
 			r.Unexpected = append(r.Unexpected, "register "+fp+": "+err.Error())
 			continue
 		}
 		if _, err := acme.AssignSeat(ctx, seatLicense, fp); err == nil {
 			r.Seats++
 		} else {
-			refused("seat "+fp, err, license.ErrRestrictionExceeded, "restriction-exceeded")
+			refused("seat "+fp, err, portal.ErrRestrictionExceeded, "restriction-exceeded")
 		}
 		if j < consumesEach {
 			if _, err := acme.Consume(ctx, walletProduct, 1); err == nil {
 				r.Consumed++
 			} else {
-				refused("consume", err, license.ErrWalletShort, "wallet-short")
+				refused("consume", err, portal.ErrWalletShort, "wallet-short")
 			}
 		}
 	}

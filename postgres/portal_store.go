@@ -16,13 +16,14 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/portal"
 )
 
 // CreateOrganization saves a new organization. It returns
-// license.ErrOrgExists if one with that ID exists, and an error matching
+// portal.ErrOrgExists if one with that ID exists, and an error matching
 // license.ErrInvalidInput if o is nil or its ID is not valid (see
 // [Store]).
-func (s *Store) CreateOrganization(ctx context.Context, o *license.Organization) error {
+func (s *Store) CreateOrganization(ctx context.Context, o *portal.Organization) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -41,7 +42,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o *license.Organization)
 		return fmt.Errorf("postgres: create organization %q: %w", o.ID, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return license.ErrOrgExists
+		return portal.ErrOrgExists
 	}
 	return nil
 }
@@ -67,7 +68,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o *license.Organization)
 // does not decode, and an error matching license.ErrInvalidInput for an
 // invalid ID (see [Store]), a nil fn, or a fn that changes the
 // organization's ID.
-func (s *Store) UpdateOrganization(ctx context.Context, id string, fn func(*license.Organization) error) error {
+func (s *Store) UpdateOrganization(ctx context.Context, id string, fn func(*portal.Organization) error) error {
 	if err := checkDocArgs(ctx, id, fn == nil); err != nil {
 		return err
 	}
@@ -78,7 +79,7 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, fn func(*lice
 // committed. fn must not change it, nor keep it. It returns
 // license.ErrNotFound if there is none, and the errors of
 // [Store.UpdateOrganization] otherwise.
-func (s *Store) ViewOrganization(ctx context.Context, id string, fn func(*license.Organization) error) error {
+func (s *Store) ViewOrganization(ctx context.Context, id string, fn func(*portal.Organization) error) error {
 	if err := checkDocArgs(ctx, id, fn == nil); err != nil {
 		return err
 	}
@@ -91,7 +92,7 @@ func (s *Store) ViewOrganization(ctx context.Context, id string, fn func(*licens
 // one, with its maps made. It returns an error matching
 // license.ErrCorrupt if the stored document fails its checksum or does
 // not decode, and fn's error, as is, if fn fails.
-func (s *Store) UpdateVendor(ctx context.Context, fn func(*license.Vendor) error) error {
+func (s *Store) UpdateVendor(ctx context.Context, fn func(*portal.Vendor) error) error {
 	if err := checkDocArgs(ctx, "vendor", fn == nil); err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func (s *Store) UpdateVendor(ctx context.Context, fn func(*license.Vendor) error
 
 // ViewVendor runs fn on the vendor's document, as last committed, or on
 // an empty one if there is none yet. fn must not change it, nor keep it.
-func (s *Store) ViewVendor(ctx context.Context, fn func(*license.Vendor) error) error {
+func (s *Store) ViewVendor(ctx context.Context, fn func(*portal.Vendor) error) error {
 	if err := checkDocArgs(ctx, "vendor", fn == nil); err != nil {
 		return err
 	}
@@ -142,46 +143,46 @@ type document[T any] struct {
 	clone func(*T) *T
 }
 
-func (s *Store) orgDoc(id string) document[license.Organization] {
-	return document[license.Organization]{
+func (s *Store) orgDoc(id string) document[portal.Organization] {
+	return document[portal.Organization]{
 		what:     fmt.Sprintf("organization %q", id),
 		cacheKey: orgKey(id),
 		key:      []any{id},
 		lock:     s.sql.lockOrg, view: s.sql.viewOrg, update: s.sql.updateOrg,
-		missing: func() (*license.Organization, error) { return nil, license.ErrNotFound },
-		loaded: func(o *license.Organization) error {
+		missing: func() (*portal.Organization, error) { return nil, license.ErrNotFound },
+		loaded: func(o *portal.Organization) error {
 			if o.ID != id {
 				return fmt.Errorf("%w: organization %q: the document's ID is %q", license.ErrCorrupt, id, o.ID)
 			}
 			return nil
 		},
-		saving: func(o *license.Organization) error {
+		saving: func(o *portal.Organization) error {
 			if o.ID != id {
 				return fmt.Errorf("%w: an update cannot change organization %q's ID to %q", license.ErrInvalidInput, id, o.ID)
 			}
 			return nil
 		},
-		clone: (*license.Organization).Clone,
+		clone: (*portal.Organization).Clone,
 	}
 }
 
 func orgKey(id string) string { return "org/" + id }
 
-func (s *Store) vendorDoc() document[license.Vendor] {
-	return document[license.Vendor]{
+func (s *Store) vendorDoc() document[portal.Vendor] {
+	return document[portal.Vendor]{
 		what:     "vendor document",
 		cacheKey: "vendor",
 		lock:     s.sql.lockVendor, view: s.sql.viewVendor, insert: s.sql.insertVendor, update: s.sql.updateVendor,
-		missing: func() (*license.Vendor, error) {
-			v := new(license.Vendor)
+		missing: func() (*portal.Vendor, error) {
+			v := new(portal.Vendor)
 			makeMaps(v)
 			return v, nil
 		},
-		loaded: func(v *license.Vendor) error {
+		loaded: func(v *portal.Vendor) error {
 			makeMaps(v)
 			return nil
 		},
-		clone: (*license.Vendor).Clone,
+		clone: (*portal.Vendor).Clone,
 	}
 }
 

@@ -14,10 +14,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/portal"
 )
 
 // Store keeps installations ([license.Store]) and a portal's
-// organizations and vendor document ([license.PortalStore]) in a
+// organizations and vendor document ([portal.PortalStore]) in a
 // PostgreSQL database. Open one with [Open] and close it with
 // [Store.Close]; in between it is safe for concurrent use, by any number
 // of goroutines, and by any number of processes sharing the database.
@@ -39,8 +40,8 @@ type Store struct {
 }
 
 var (
-	_ license.Store       = (*Store)(nil)
-	_ license.PortalStore = (*Store)(nil)
+	_ license.Store      = (*Store)(nil)
+	_ portal.PortalStore = (*Store)(nil)
 )
 
 // Option configures [Open].

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/portal"
 	"github.com/licensekit/license/postgres"
 	"github.com/licensekit/license/storetest"
 )
@@ -111,10 +112,10 @@ func TestConformance(t *testing.T) {
 		storetest.Installations(t, func(t *testing.T) license.Store { return MustOpen(t) })
 	})
 	t.Run("Portal", func(t *testing.T) {
-		storetest.Portal(t, func(t *testing.T) license.PortalStore { return MustOpen(t) })
+		storetest.Portal(t, func(t *testing.T) portal.PortalStore { return MustOpen(t) })
 	})
 	t.Run("PortalNoCache", func(t *testing.T) {
-		storetest.Portal(t, func(t *testing.T) license.PortalStore {
+		storetest.Portal(t, func(t *testing.T) portal.PortalStore {
 			return MustOpenSchema(t, NewSchema(t), postgres.WithCacheSize(0))
 		})
 	})
@@ -238,8 +239,8 @@ func equal(a, b []int64) bool {
 func TestCorrupt(t *testing.T) {
 	ctx := context.Background()
 	dsn := DSN(t)
-	nop := func(*license.Organization) error { return nil }
-	nopVendor := func(*license.Vendor) error { return nil }
+	nop := func(*portal.Organization) error { return nil }
+	nopVendor := func(*portal.Vendor) error { return nil }
 	damages := map[string]string{
 		"ChecksumMismatch": "UPDATE %s SET data = data || ' '::bytea", // still JSON
 		"DoesNotDecode":    "UPDATE %s SET data = '{\"id\": '::bytea, checksum = sha256('{\"id\": '::bytea)",
@@ -252,10 +253,10 @@ func TestCorrupt(t *testing.T) {
 			if _, err := s.SaveInstallation(ctx, "app-1", license.InstallationState{Trials: 1}); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.CreateOrganization(ctx, &license.Organization{ID: "acme"}); err != nil {
+			if err := s.CreateOrganization(ctx, &portal.Organization{ID: "acme"}); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.UpdateVendor(ctx, func(v *license.Vendor) error { v.Seq = 1; return nil }); err != nil {
+			if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error { v.Seq = 1; return nil }); err != nil {
 				t.Fatal(err)
 			}
 			for _, tbl := range []string{"installations", "organizations", "vendor"} {
@@ -294,7 +295,7 @@ func TestCorrupt(t *testing.T) {
 	t.Run("OrganizationUnderAnotherID", func(t *testing.T) {
 		schema := NewSchema(t)
 		s := MustOpenSchema(t, schema)
-		if err := s.CreateOrganization(ctx, &license.Organization{ID: "acme"}); err != nil {
+		if err := s.CreateOrganization(ctx, &portal.Organization{ID: "acme"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := Exec(t, dsn, "UPDATE "+table(schema, "organizations")+" SET id = 'globex'"); err != nil {
@@ -310,17 +311,17 @@ func TestUpdateOrganization(t *testing.T) {
 	ctx := context.Background()
 	t.Run("ErrChangeID", func(t *testing.T) {
 		s := MustOpen(t)
-		if err := s.CreateOrganization(ctx, &license.Organization{ID: "acme", Name: "Acme"}); err != nil {
+		if err := s.CreateOrganization(ctx, &portal.Organization{ID: "acme", Name: "Acme"}); err != nil {
 			t.Fatal(err)
 		}
-		err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+		err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 			o.ID, o.Name = "globex", "Globex"
 			return nil
 		})
 		if !errors.Is(err, license.ErrInvalidInput) {
 			t.Fatalf("Update changing the ID = %v, want ErrInvalidInput", err)
 		}
-		_ = s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+		_ = s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
 			if o.Name != "Acme" {
 				t.Errorf("the refused update was saved: name %q", o.Name)
 			}
@@ -342,7 +343,7 @@ func TestUpdateOrganization(t *testing.T) {
 	t.Run("ErrIDText", func(t *testing.T) {
 		s := MustOpen(t)
 		for _, id := range []string{"a\x00b", "\xff\xfe"} {
-			if err := s.CreateOrganization(ctx, &license.Organization{ID: id}); !errors.Is(err, license.ErrInvalidInput) {
+			if err := s.CreateOrganization(ctx, &portal.Organization{ID: id}); !errors.Is(err, license.ErrInvalidInput) {
 				t.Errorf("CreateOrganization(%q) = %v, want ErrInvalidInput", id, err)
 			}
 			if _, err := s.SaveInstallation(ctx, id, license.InstallationState{}); !errors.Is(err, license.ErrInvalidInput) {
@@ -353,15 +354,15 @@ func TestUpdateOrganization(t *testing.T) {
 	t.Run("CacheSeesOtherStores", func(t *testing.T) {
 		schema := NewSchema(t)
 		a, b := MustOpenSchema(t, schema), MustOpenSchema(t, schema)
-		if err := a.CreateOrganization(ctx, &license.Organization{ID: "acme", Name: "v1"}); err != nil {
+		if err := a.CreateOrganization(ctx, &portal.Organization{ID: "acme", Name: "v1"}); err != nil {
 			t.Fatal(err)
 		}
 		for _, name := range []string{"v2", "v3", "v4"} {
-			if err := a.UpdateOrganization(ctx, "acme", func(o *license.Organization) error { o.Name = name; return nil }); err != nil {
+			if err := a.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error { o.Name = name; return nil }); err != nil {
 				t.Fatal(err)
 			}
 			for _, s := range []*postgres.Store{b, a} {
-				_ = s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+				_ = s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
 					if o.Name != name {
 						t.Errorf("a store sees %q after the update to %q", o.Name, name)
 					}
@@ -369,9 +370,9 @@ func TestUpdateOrganization(t *testing.T) {
 				})
 			}
 			// Views get copies: what one changes, the next does not see.
-			_ = b.ViewOrganization(ctx, "acme", func(o *license.Organization) error { o.Name = "scribbled"; return nil })
+			_ = b.ViewOrganization(ctx, "acme", func(o *portal.Organization) error { o.Name = "scribbled"; return nil })
 		}
-		if err := b.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+		if err := b.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 			if o.Name != "v4" {
 				t.Errorf("b updates %q, want v4", o.Name)
 			}
@@ -380,7 +381,7 @@ func TestUpdateOrganization(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		_ = a.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+		_ = a.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
 			if o.Name != "v5" {
 				t.Errorf("a sees %q after b's update to v5", o.Name)
 			}
@@ -392,10 +393,10 @@ func TestUpdateOrganization(t *testing.T) {
 		// neither loses the other's updates.
 		schema := NewSchema(t)
 		a, b := MustOpenSchema(t, schema), MustOpenSchema(t, schema)
-		if err := a.CreateOrganization(ctx, &license.Organization{ID: "acme", Wallet: map[string]int{}}); err != nil {
+		if err := a.CreateOrganization(ctx, &portal.Organization{ID: "acme", Wallet: map[string]int{}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := b.CreateOrganization(ctx, &license.Organization{ID: "acme"}); !errors.Is(err, license.ErrOrgExists) {
+		if err := b.CreateOrganization(ctx, &portal.Organization{ID: "acme"}); !errors.Is(err, portal.ErrOrgExists) {
 			t.Fatalf("second store's Create = %v, want ErrOrgExists", err)
 		}
 		const each = 50
@@ -403,7 +404,7 @@ func TestUpdateOrganization(t *testing.T) {
 		for _, s := range []*postgres.Store{a, b, a, b} {
 			wg.Go(func() {
 				for range each {
-					if err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+					if err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 						o.Wallet["p"]++
 						return nil
 					}); err != nil {
@@ -413,7 +414,7 @@ func TestUpdateOrganization(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		_ = b.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+		_ = b.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
 			if o.Wallet["p"] != 4*each {
 				t.Errorf("wallet %d, want %d", o.Wallet["p"], 4*each)
 			}
@@ -426,7 +427,7 @@ func TestVendor(t *testing.T) {
 	ctx := context.Background()
 	t.Run("Empty", func(t *testing.T) {
 		s := MustOpen(t)
-		err := s.ViewVendor(ctx, func(v *license.Vendor) error {
+		err := s.ViewVendor(ctx, func(v *portal.Vendor) error {
 			if v.Owners == nil || v.Codes == nil || v.Vouchers == nil || v.Serials == nil || v.Upgrades == nil || v.Customers == nil {
 				t.Errorf("a missing vendor document has nil maps: %+v", v)
 			}
@@ -446,7 +447,7 @@ func TestVendor(t *testing.T) {
 		for i := range 12 {
 			wg.Go(func() {
 				<-start
-				if err := stores[i%3].UpdateVendor(ctx, func(v *license.Vendor) error {
+				if err := stores[i%3].UpdateVendor(ctx, func(v *portal.Vendor) error {
 					v.Seq++
 					v.Customers["p"] = append(v.Customers["p"], "c")
 					return nil
@@ -457,7 +458,7 @@ func TestVendor(t *testing.T) {
 		}
 		close(start)
 		wg.Wait()
-		_ = stores[0].ViewVendor(ctx, func(v *license.Vendor) error {
+		_ = stores[0].ViewVendor(ctx, func(v *portal.Vendor) error {
 			if v.Seq != 12 || len(v.Customers["p"]) != 12 {
 				t.Errorf("seq %d, %d customers; want 12 and 12", v.Seq, len(v.Customers["p"]))
 			}
@@ -475,7 +476,7 @@ func TestConcurrentUpdates(t *testing.T) {
 	ctx := context.Background()
 	t.Run("SomeFail", func(t *testing.T) {
 		s := MustOpen(t)
-		if err := s.CreateOrganization(ctx, &license.Organization{ID: "acme", Wallet: map[string]int{}}); err != nil {
+		if err := s.CreateOrganization(ctx, &portal.Organization{ID: "acme", Wallet: map[string]int{}}); err != nil {
 			t.Fatal(err)
 		}
 		const n = 64
@@ -483,9 +484,9 @@ func TestConcurrentUpdates(t *testing.T) {
 		errs := make([]error, n)
 		for i := range n {
 			wg.Go(func() {
-				errs[i] = s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+				errs[i] = s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 					o.Wallet["p"]++
-					o.History = append(o.History, license.HistoryEntry{Seq: int64(len(o.History)) + 1, Subject: strconv.Itoa(i)})
+					o.History = append(o.History, portal.HistoryEntry{Seq: int64(len(o.History)) + 1, Subject: strconv.Itoa(i)})
 					if i%3 == 0 {
 						return fmt.Errorf("refused %d", i)
 					}
@@ -505,7 +506,7 @@ func TestConcurrentUpdates(t *testing.T) {
 				ok++
 			}
 		}
-		_ = s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+		_ = s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
 			if o.Wallet["p"] != ok || len(o.History) != ok {
 				t.Errorf("wallet %d, %d history entries; want %d: a failed update left a change", o.Wallet["p"], len(o.History), ok)
 			}
@@ -522,7 +523,7 @@ func TestConcurrentUpdates(t *testing.T) {
 	})
 	t.Run("Panic", func(t *testing.T) {
 		s := MustOpen(t)
-		if err := s.CreateOrganization(ctx, &license.Organization{ID: "acme", Wallet: map[string]int{}}); err != nil {
+		if err := s.CreateOrganization(ctx, &portal.Organization{ID: "acme", Wallet: map[string]int{}}); err != nil {
 			t.Fatal(err)
 		}
 		var wg sync.WaitGroup
@@ -534,7 +535,7 @@ func TestConcurrentUpdates(t *testing.T) {
 						panics <- p
 					}
 				}()
-				_ = s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+				_ = s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 					o.Wallet["p"]++
 					if i == 5 {
 						panic("update 5")
@@ -552,7 +553,7 @@ func TestConcurrentUpdates(t *testing.T) {
 		if len(got) != 1 || got[0] != "update 5" {
 			t.Errorf("panics %v, want one, update 5's, in its goroutine", got)
 		}
-		_ = s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+		_ = s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
 			if o.Wallet["p"] != 15 {
 				t.Errorf("wallet %d, want 15", o.Wallet["p"])
 			}
@@ -561,13 +562,13 @@ func TestConcurrentUpdates(t *testing.T) {
 	})
 	t.Run("ContextEndsWhileWaiting", func(t *testing.T) {
 		s := MustOpen(t)
-		if err := s.CreateOrganization(ctx, &license.Organization{ID: "acme", Wallet: map[string]int{}}); err != nil {
+		if err := s.CreateOrganization(ctx, &portal.Organization{ID: "acme", Wallet: map[string]int{}}); err != nil {
 			t.Fatal(err)
 		}
 		entered, release := make(chan struct{}), make(chan struct{})
 		first := make(chan error, 1)
 		go func() {
-			first <- s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+			first <- s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 				close(entered)
 				<-release
 				o.Wallet["p"]++
@@ -579,7 +580,7 @@ func TestConcurrentUpdates(t *testing.T) {
 		var ran atomic.Bool
 		second := make(chan error, 1)
 		go func() {
-			second <- s.UpdateOrganization(waiting, "acme", func(o *license.Organization) error {
+			second <- s.UpdateOrganization(waiting, "acme", func(o *portal.Organization) error {
 				ran.Store(true)
 				return nil
 			})
@@ -597,10 +598,10 @@ func TestConcurrentUpdates(t *testing.T) {
 			t.Error("the cancelled update ran")
 		}
 		// The document is free again.
-		if err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error { o.Wallet["p"]++; return nil }); err != nil {
+		if err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error { o.Wallet["p"]++; return nil }); err != nil {
 			t.Fatal(err)
 		}
-		_ = s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+		_ = s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
 			if o.Wallet["p"] != 2 {
 				t.Errorf("wallet %d, want 2", o.Wallet["p"])
 			}
@@ -612,7 +613,7 @@ func TestConcurrentUpdates(t *testing.T) {
 		schema := NewSchema(t)
 		a := MustOpenSchema(t, schema, postgres.WithCacheSize(0))
 		b := MustOpenSchema(t, schema)
-		if err := a.CreateOrganization(ctx, &license.Organization{ID: "acme", Wallet: map[string]int{}}); err != nil {
+		if err := a.CreateOrganization(ctx, &portal.Organization{ID: "acme", Wallet: map[string]int{}}); err != nil {
 			t.Fatal(err)
 		}
 		var wg sync.WaitGroup
@@ -622,14 +623,14 @@ func TestConcurrentUpdates(t *testing.T) {
 				s = b
 			}
 			wg.Go(func() {
-				if err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error { o.Wallet["p"]++; return nil }); err != nil {
+				if err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error { o.Wallet["p"]++; return nil }); err != nil {
 					t.Error(err)
 				}
 			})
 		}
 		wg.Wait()
 		for _, s := range []*postgres.Store{a, b} {
-			_ = s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+			_ = s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
 				if o.Wallet["p"] != 40 {
 					t.Errorf("wallet %d, want 40", o.Wallet["p"])
 				}

@@ -1,10 +1,10 @@
 // Package storetest checks that a store keeps licensekit's invariants, in
 // the manner of testing/slogtest: every implementation of license.Store
-// and license.PortalStore runs the same suite.
+// and portal.PortalStore runs the same suite.
 //
 //	func TestConformance(t *testing.T) {
 //		storetest.Installations(t, func(t *testing.T) license.Store { return mustOpen(t) })
-//		storetest.Portal(t, func(t *testing.T) license.PortalStore { return mustOpen(t) })
+//		storetest.Portal(t, func(t *testing.T) portal.PortalStore { return mustOpen(t) })
 //	}
 //
 // newStore is called once per subtest and must return a new, empty store.
@@ -27,6 +27,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/portal"
 )
 
 // equate compares documents after a trip through a store: empty and nil
@@ -253,24 +254,24 @@ func sampleInstallation(n int) license.InstallationState {
 	return st
 }
 
-// Portal runs the conformance suite for license.PortalStore.
-func Portal(t *testing.T, newStore func(t *testing.T) license.PortalStore) {
+// Portal runs the conformance suite for portal.PortalStore.
+func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 	t.Helper()
 	ctx := context.Background()
 	t.Run("CreateReadUpdate", func(t *testing.T) {
 		s := newStore(t)
-		if err := s.ViewOrganization(ctx, "acme", func(*license.Organization) error { return nil }); !errors.Is(err, license.ErrNotFound) {
+		if err := s.ViewOrganization(ctx, "acme", func(*portal.Organization) error { return nil }); !errors.Is(err, license.ErrNotFound) {
 			t.Fatalf("View of nothing = %v, want ErrNotFound", err)
 		}
 		o := sampleOrganization("acme", 3)
 		if err := s.CreateOrganization(ctx, o); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CreateOrganization(ctx, sampleOrganization("acme", 0)); !errors.Is(err, license.ErrOrgExists) {
+		if err := s.CreateOrganization(ctx, sampleOrganization("acme", 0)); !errors.Is(err, portal.ErrOrgExists) {
 			t.Fatalf("second Create = %v, want ErrOrgExists", err)
 		}
 		mustEqualOrg(t, s, o)
-		err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+		err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 			o.Wallet["acme-backup"] += 5
 			o.Name = "Acme Renamed"
 			return nil
@@ -281,7 +282,7 @@ func Portal(t *testing.T, newStore func(t *testing.T) license.PortalStore) {
 		o.Wallet["acme-backup"] += 5
 		o.Name = "Acme Renamed"
 		mustEqualOrg(t, s, o)
-		if err := s.UpdateOrganization(ctx, "nope", func(*license.Organization) error { return nil }); !errors.Is(err, license.ErrNotFound) {
+		if err := s.UpdateOrganization(ctx, "nope", func(*portal.Organization) error { return nil }); !errors.Is(err, license.ErrNotFound) {
 			t.Fatalf("Update of nothing = %v, want ErrNotFound", err)
 		}
 	})
@@ -292,17 +293,17 @@ func Portal(t *testing.T, newStore func(t *testing.T) license.PortalStore) {
 			t.Fatal(err)
 		}
 		refused := errors.New("refused")
-		err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+		err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 			o.Wallet["acme-backup"] = -100
 			delete(o.Devices, "pc-0")
-			o.History = append(o.History, license.HistoryEntry{Seq: 99, Action: "nothing"})
+			o.History = append(o.History, portal.HistoryEntry{Seq: 99, Action: "nothing"})
 			return refused
 		})
 		if !errors.Is(err, refused) {
 			t.Fatalf("Update = %v, want fn's error", err)
 		}
 		mustEqualOrg(t, s, o)
-		err = s.UpdateVendor(ctx, func(v *license.Vendor) error {
+		err = s.UpdateVendor(ctx, func(v *portal.Vendor) error {
 			v.Seq = 1000
 			v.Owners["SN-1"] = "acme"
 			return refused
@@ -310,7 +311,7 @@ func Portal(t *testing.T, newStore func(t *testing.T) license.PortalStore) {
 		if !errors.Is(err, refused) {
 			t.Fatalf("UpdateVendor = %v, want fn's error", err)
 		}
-		_ = s.ViewVendor(ctx, func(v *license.Vendor) error {
+		_ = s.ViewVendor(ctx, func(v *portal.Vendor) error {
 			if v.Seq != 0 || len(v.Owners) != 0 {
 				t.Errorf("a refused vendor update changed the vendor: seq %d, owners %v", v.Seq, v.Owners)
 			}
@@ -324,15 +325,15 @@ func Portal(t *testing.T, newStore func(t *testing.T) license.PortalStore) {
 				t.Fatal(err)
 			}
 		}
-		err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+		err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 			o.Wallet["acme-backup"] = 77
-			o.Devices["secret-pc"] = license.Device{Fingerprint: "secret-pc"}
+			o.Devices["secret-pc"] = portal.Device{Fingerprint: "secret-pc"}
 			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_ = s.ViewOrganization(ctx, "globex", func(o *license.Organization) error {
+		_ = s.ViewOrganization(ctx, "globex", func(o *portal.Organization) error {
 			if o.ID != "globex" || o.Wallet["acme-backup"] == 77 {
 				t.Errorf("globex sees acme's wallet")
 			}
@@ -354,13 +355,13 @@ func Portal(t *testing.T, newStore func(t *testing.T) license.PortalStore) {
 		for range writers {
 			wg.Go(func() {
 				for range each {
-					if err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+					if err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 						o.Wallet["acme-backup"]++
 						return nil
 					}); err != nil {
 						t.Error(err)
 					}
-					if err := s.UpdateVendor(ctx, func(v *license.Vendor) error {
+					if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error {
 						v.Seq++
 						return nil
 					}); err != nil {
@@ -370,13 +371,13 @@ func Portal(t *testing.T, newStore func(t *testing.T) license.PortalStore) {
 			})
 		}
 		wg.Wait()
-		_ = s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+		_ = s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
 			if o.Wallet["acme-backup"] != writers*each {
 				t.Errorf("wallet %d, want %d: an update was lost", o.Wallet["acme-backup"], writers*each)
 			}
 			return nil
 		})
-		_ = s.ViewVendor(ctx, func(v *license.Vendor) error {
+		_ = s.ViewVendor(ctx, func(v *portal.Vendor) error {
 			if v.Seq != writers*each {
 				t.Errorf("vendor seq %d, want %d: an update was lost", v.Seq, writers*each)
 			}
@@ -392,10 +393,10 @@ func Portal(t *testing.T, newStore func(t *testing.T) license.PortalStore) {
 		}
 		const updates, perUpdate = 50, 40
 		for i := range updates {
-			err := s.UpdateOrganization(ctx, "acme", func(o *license.Organization) error {
+			err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 				for range perUpdate {
 					n := int64(len(o.History)) + 1
-					o.History = append(o.History, license.HistoryEntry{
+					o.History = append(o.History, portal.HistoryEntry{
 						Seq: n, At: t0.Add(time.Duration(n) * time.Second), Actor: "alice", Org: "acme",
 						Action: "seat.assign", Subject: fmt.Sprintf("pc-%d", i),
 					})
@@ -406,7 +407,7 @@ func Portal(t *testing.T, newStore func(t *testing.T) license.PortalStore) {
 				t.Fatal(err)
 			}
 		}
-		_ = s.ViewOrganization(ctx, "acme", func(o *license.Organization) error {
+		_ = s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
 			if len(o.History) != updates*perUpdate {
 				t.Fatalf("history holds %d entries, want %d", len(o.History), updates*perUpdate)
 			}
@@ -429,23 +430,23 @@ func Portal(t *testing.T, newStore func(t *testing.T) license.PortalStore) {
 	t.Run("Vendor", func(t *testing.T) {
 		s := newStore(t)
 		// A new store's vendor document is empty but writable.
-		err := s.UpdateVendor(ctx, func(v *license.Vendor) error {
+		err := s.UpdateVendor(ctx, func(v *portal.Vendor) error {
 			v.Seq = 3
 			v.Owners["SN-1"] = "acme"
-			v.Codes["C"] = license.ActivationCode{Code: "C", Limit: 1, Issued: t0,
-				Redemptions: map[string]license.Redemption{"pc-1": {Org: "acme", License: "SN-1", Key: "k", At: t0}}}
-			v.Vouchers["V"] = license.Voucher{ID: "V", Issued: t0}
-			v.Serials["S"] = license.Serial{Serial: "S", Issued: t0}
-			v.Upgrades["U"] = license.UpgradeNotice{ID: "U", Org: "acme", Products: []string{"p"}, MaxQuantity: 2, Issued: t0}
-			v.Lives = map[string]license.LicenseLife{"SN-1": {State: license.LifeReplaced, Since: t0, By: "SN-2"}}
-			v.Organizations = map[string]license.OrgSummary{"acme": {ID: "acme", Name: "Acme", Created: t0}}
-			v.History = []license.HistoryEntry{{Seq: 1, At: t0, Actor: "carol", Action: "license.revoke", Subject: "SN-9"}}
+			v.Codes["C"] = portal.ActivationCode{Code: "C", Limit: 1, Issued: t0,
+				Redemptions: map[string]portal.Redemption{"pc-1": {Org: "acme", License: "SN-1", Key: "k", At: t0}}}
+			v.Vouchers["V"] = portal.Voucher{ID: "V", Issued: t0}
+			v.Serials["S"] = portal.Serial{Serial: "S", Issued: t0}
+			v.Upgrades["U"] = portal.UpgradeNotice{ID: "U", Org: "acme", Products: []string{"p"}, MaxQuantity: 2, Issued: t0}
+			v.Lives = map[string]portal.LicenseLife{"SN-1": {State: portal.LifeReplaced, Since: t0, By: "SN-2"}}
+			v.Organizations = map[string]portal.OrgSummary{"acme": {ID: "acme", Name: "Acme", Created: t0}}
+			v.History = []portal.HistoryEntry{{Seq: 1, At: t0, Actor: "carol", Action: "license.revoke", Subject: "SN-9"}}
 			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_ = s.ViewVendor(ctx, func(v *license.Vendor) error {
+		_ = s.ViewVendor(ctx, func(v *portal.Vendor) error {
 			if v.Seq != 3 || v.Owners["SN-1"] != "acme" || v.Codes["C"].Redemptions["pc-1"].Key != "k" ||
 				v.Upgrades["U"].MaxQuantity != 2 || v.Vouchers["V"].ID != "V" || v.Serials["S"].Serial != "S" ||
 				v.Lives["SN-1"].By != "SN-2" || !v.Lives["SN-1"].Since.Equal(t0) || v.Organizations["acme"].Name != "Acme" ||
@@ -460,10 +461,10 @@ func Portal(t *testing.T, newStore func(t *testing.T) license.PortalStore) {
 		if err := s.CreateOrganization(ctx, sampleOrganization("", 0)); !errors.Is(err, license.ErrInvalidInput) {
 			t.Errorf("Create with an empty ID = %v, want ErrInvalidInput", err)
 		}
-		if err := s.UpdateOrganization(ctx, "", func(*license.Organization) error { return nil }); !errors.Is(err, license.ErrInvalidInput) {
+		if err := s.UpdateOrganization(ctx, "", func(*portal.Organization) error { return nil }); !errors.Is(err, license.ErrInvalidInput) {
 			t.Errorf("Update of an empty ID = %v, want ErrInvalidInput", err)
 		}
-		if err := s.ViewOrganization(ctx, "", func(*license.Organization) error { return nil }); !errors.Is(err, license.ErrInvalidInput) {
+		if err := s.ViewOrganization(ctx, "", func(*portal.Organization) error { return nil }); !errors.Is(err, license.ErrInvalidInput) {
 			t.Errorf("View of an empty ID = %v, want ErrInvalidInput", err)
 		}
 		cancelled, cancel := context.WithCancel(ctx)
@@ -471,14 +472,14 @@ func Portal(t *testing.T, newStore func(t *testing.T) license.PortalStore) {
 		if err := s.CreateOrganization(cancelled, sampleOrganization("acme", 0)); err == nil {
 			t.Errorf("Create with a cancelled context succeeded")
 		}
-		if err := s.ViewOrganization(ctx, "acme", func(*license.Organization) error { return nil }); !errors.Is(err, license.ErrNotFound) {
+		if err := s.ViewOrganization(ctx, "acme", func(*portal.Organization) error { return nil }); !errors.Is(err, license.ErrNotFound) {
 			t.Errorf("bad input stored something: %v", err)
 		}
 		for _, id := range []string{"../../etc/passwd", "a/b", strings.Repeat("é", 120)} {
 			if err := s.CreateOrganization(ctx, sampleOrganization(id, 0)); err != nil {
 				t.Errorf("Create %q = %v", id, err)
 			}
-			if err := s.ViewOrganization(ctx, id, func(o *license.Organization) error {
+			if err := s.ViewOrganization(ctx, id, func(o *portal.Organization) error {
 				if o.ID != id {
 					t.Errorf("View %q gave %q", id, o.ID)
 				}
@@ -492,35 +493,35 @@ func Portal(t *testing.T, newStore func(t *testing.T) license.PortalStore) {
 
 // sampleOrganization returns an organization with n devices and every
 // kind of record.
-func sampleOrganization(id string, n int) *license.Organization {
+func sampleOrganization(id string, n int) *portal.Organization {
 	l := &license.License{ID: "SN-1", Product: "acme-backup", Scheme: license.SchemePerDevice, Quantity: 10,
 		Features: []string{"backup"}, IssuedAt: t0, Expiry: t0.Add(365 * 24 * time.Hour)}
-	o := &license.Organization{
+	o := &portal.Organization{
 		ID: id, Name: id + " Inc.", Created: t0,
-		Keys: map[string]license.OrgKey{"SN-1": {Key: "LK1.k", License: l, Added: t0, AddedBy: "alice",
+		Keys: map[string]portal.OrgKey{"SN-1": {Key: "LK1.k", License: l, Added: t0, AddedBy: "alice",
 			AutoDistribute: true, Group: "site", Shared: []string{"bob"}, Custom: map[string]string{"po": "42"}}},
-		Devices:       map[string]license.Device{},
-		Seats:         map[string]license.Seat{"SN-1|device|pc-0": {License: "SN-1", Device: "pc-0", Units: 1, Assigned: t0}},
-		Groups:        map[string]license.Group{"site": {ID: "site", Name: "Site", Licenses: []string{"SN-1"}, Devices: []string{"pc-0"}, Placed: map[string]string{"pc-0": "SN-1"}}},
+		Devices:       map[string]portal.Device{},
+		Seats:         map[string]portal.Seat{"SN-1|device|pc-0": {License: "SN-1", Device: "pc-0", Units: 1, Assigned: t0}},
+		Groups:        map[string]portal.Group{"site": {ID: "site", Name: "Site", Licenses: []string{"SN-1"}, Devices: []string{"pc-0"}, Placed: map[string]string{"pc-0": "SN-1"}}},
 		Wallet:        map[string]int{"acme-backup": 3},
-		Subscriptions: map[string]license.Subscription{"acme-backup": {ID: "acme-backup", Product: "acme-backup", Devices: 5, Paid: 5, Activated: t0, Due: t0.Add(365 * 24 * time.Hour)}},
-		Delegations:   map[string]license.Delegation{"reseller": {Partner: "reseller", Since: t0}},
+		Subscriptions: map[string]portal.Subscription{"acme-backup": {ID: "acme-backup", Product: "acme-backup", Devices: 5, Paid: 5, Activated: t0, Due: t0.Add(365 * 24 * time.Hour)}},
+		Delegations:   map[string]portal.Delegation{"reseller": {Partner: "reseller", Since: t0}},
 		Levels:        map[string]string{"SN-1": "info"},
-		History:       []license.HistoryEntry{{Seq: 1, At: t0, Actor: "vendor", Action: "organization.create", Subject: id}},
+		History:       []portal.HistoryEntry{{Seq: 1, At: t0, Actor: "vendor", Action: "organization.create", Subject: id}},
 	}
 	for i := range n {
 		fp := fmt.Sprintf("pc-%d", i)
-		o.Devices[fp] = license.Device{Fingerprint: fp, Name: "PC " + fp, OS: license.TypeWorkstation, CPUs: 1, Cores: 4,
+		o.Devices[fp] = portal.Device{Fingerprint: fp, Name: "PC " + fp, OS: license.TypeWorkstation, CPUs: 1, Cores: 4,
 			Apps: []string{"acme-backup"}, Registered: t0}
 	}
 	return o
 }
 
 // mustEqualOrg checks that the store holds want.
-func mustEqualOrg(t *testing.T, s license.PortalStore, want *license.Organization) {
+func mustEqualOrg(t *testing.T, s portal.PortalStore, want *portal.Organization) {
 	t.Helper()
-	err := s.ViewOrganization(context.Background(), want.ID, func(got *license.Organization) error {
-		if diff := cmp.Diff(want, got, equate, cmpopts.IgnoreUnexported(license.Organization{})); diff != "" {
+	err := s.ViewOrganization(context.Background(), want.ID, func(got *portal.Organization) error {
+		if diff := cmp.Diff(want, got, equate, cmpopts.IgnoreUnexported(portal.Organization{})); diff != "" {
 			t.Errorf("organization %s (-want +stored):\n%.3000s", want.ID, diff)
 		}
 		return nil

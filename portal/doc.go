@@ -1,0 +1,12 @@
+// Package portal is the vendor's side of licensing for many customers:
+// organizations and their key storage, devices and seats, license groups,
+// wallets and subscriptions, activation codes, vouchers, serial numbers,
+// upgrades, delegation to partners, revocation and history.
+//
+// A license server or a management console wraps one [Portal], over a
+// [PortalStore] that keeps its data ([MemoryPortalStore] in memory; the
+// filestore and postgres packages on disk and in PostgreSQL). Every
+// customer operation goes through an [OrgScope], from [Portal.Org]. The
+// licenses, keys and events it works with are those of package license,
+// which is all an application that enforces its licenses needs to import.
+package portal

@@ -1,0 +1,217 @@
+package portal
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+
+	"github.com/licensekit/license"
+)
+
+// PortalStore keeps a [Portal]'s data: one document per organization and
+// one for the vendor's codes, vouchers, serial numbers, upgrades and
+// license ownership. Each update of a document is atomic and isolated from
+// the other updates of the same document, also across processes sharing
+// the store: it sees the latest saved state and saves all of its changes
+// or none. Methods return an error wrapping ErrInvalidInput for an empty
+// ID, and ErrCorrupt rather than damaged data. Implementations must be
+// safe for concurrent use; the package storetest checks one.
+type PortalStore interface {
+	// CreateOrganization saves a new organization. Returns ErrOrgExists
+	// if one with that ID exists.
+	CreateOrganization(ctx context.Context, o *Organization) error
+	// UpdateOrganization runs fn on the organization with that ID and
+	// saves what it leaves, unless fn returns an error, which is
+	// returned. Returns ErrNotFound if there is no such organization.
+	// fn must not change the organization's ID, nor call the store for
+	// the same organization, which it holds.
+	UpdateOrganization(ctx context.Context, id string, fn func(*Organization) error) error
+	// ViewOrganization runs fn on the organization with that ID; fn must
+	// not change it. Returns ErrNotFound if there is none.
+	ViewOrganization(ctx context.Context, id string, fn func(*Organization) error) error
+	// UpdateVendor runs fn on the vendor's document and saves what it
+	// leaves, unless fn returns an error, which is returned.
+	UpdateVendor(ctx context.Context, fn func(*Vendor) error) error
+	// ViewVendor runs fn on the vendor's document; fn must not change it.
+	ViewVendor(ctx context.Context, fn func(*Vendor) error) error
+}
+
+// Vendor is the vendor's document: what is shared by all organizations.
+type Vendor struct {
+	Seq    int64             `json:"seq"`    // last number handed out, for IDs
+	Owners map[string]string `json:"owners"` // license ID → organization (P4)
+	// Lives is where each license is in its one life across the vendor,
+	// by license ID: see [LifeState]. Only [Vendor.use] changes it.
+	Lives    map[string]LicenseLife    `json:"lives,omitempty"`
+	Codes    map[string]ActivationCode `json:"codes"`    // by code, normalized (K5)
+	Vouchers map[string]Voucher        `json:"vouchers"` // by voucher ID (K6)
+	Serials  map[string]Serial         `json:"serials"`  // by serial number (V1)
+	Upgrades map[string]UpgradeNotice  `json:"upgrades"` // by notification ID (V2)
+	// Customers indexes, by partner, the customers that delegated to it
+	// (V4), sorted. It is only an index: [Portal.Customers] checks each
+	// customer's Delegations again, so a stale entry grants nothing.
+	Customers map[string][]string `json:"customers,omitempty"`
+	// Organizations lists the organizations [Portal.CreateOrganization]
+	// created, by ID.
+	Organizations map[string]OrgSummary `json:"organizations,omitempty"`
+	// History is the vendor's own history: who created, issued or
+	// revoked what, and when (P5). Append-only, oldest first.
+	History []HistoryEntry `json:"history,omitempty"`
+}
+
+func newVendor() *Vendor {
+	return &Vendor{
+		Owners: map[string]string{}, Lives: map[string]LicenseLife{}, Codes: map[string]ActivationCode{}, Vouchers: map[string]Voucher{},
+		Serials: map[string]Serial{}, Upgrades: map[string]UpgradeNotice{},
+	}
+}
+
+// Clone returns a copy of v that shares nothing the portal changes.
+func (v *Vendor) Clone() *Vendor {
+	c := *v
+	c.Owners = maps.Clone(v.Owners)
+	c.Lives = maps.Clone(v.Lives)
+	c.Codes = maps.Clone(v.Codes)
+	for k, code := range c.Codes {
+		code.Redemptions = maps.Clone(code.Redemptions)
+		c.Codes[k] = code
+	}
+	c.Vouchers = maps.Clone(v.Vouchers)
+	c.Serials = maps.Clone(v.Serials)
+	c.Upgrades = maps.Clone(v.Upgrades)
+	c.Customers = maps.Clone(v.Customers)
+	for k, cs := range c.Customers {
+		c.Customers[k] = slices.Clone(cs)
+	}
+	for k, u := range c.Upgrades {
+		u.Products = slices.Clone(u.Products)
+		c.Upgrades[k] = u
+	}
+	c.Organizations = maps.Clone(v.Organizations)
+	c.History = slices.Clip(v.History)
+	return &c
+}
+
+// MemoryPortalStore is a [PortalStore] in memory: for tests, and for
+// portals whose data need not outlive the process. Each organization has
+// its own lock, so changes to different organizations run in parallel.
+type MemoryPortalStore struct {
+	mu     sync.Mutex // guards orgs
+	orgs   map[string]*memOrg
+	vmu    sync.Mutex // guards vendor
+	vendor *Vendor
+}
+
+type memOrg struct {
+	mu sync.Mutex
+	o  *Organization
+}
+
+// NewMemoryPortalStore returns an empty MemoryPortalStore.
+func NewMemoryPortalStore() *MemoryPortalStore {
+	return &MemoryPortalStore{orgs: map[string]*memOrg{}, vendor: newVendor()}
+}
+
+// CreateOrganization saves a copy of o, or returns ErrOrgExists.
+func (s *MemoryPortalStore) CreateOrganization(ctx context.Context, o *Organization) error {
+	if err := checkID(ctx, o.ID); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.orgs[o.ID]; ok {
+		return ErrOrgExists
+	}
+	s.orgs[o.ID] = &memOrg{o: o.Clone()}
+	return nil
+}
+
+func (s *MemoryPortalStore) org(id string) (*memOrg, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.orgs[id]
+	if !ok {
+		return nil, license.ErrNotFound
+	}
+	return m, nil
+}
+
+// UpdateOrganization runs fn on a copy of the organization under its lock,
+// and keeps the copy if fn succeeds.
+func (s *MemoryPortalStore) UpdateOrganization(ctx context.Context, id string, fn func(*Organization) error) error {
+	if err := checkID(ctx, id); err != nil {
+		return err
+	}
+	m, err := s.org(id)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := m.o.Clone()
+	// The store runs one update of an organization at a time and never
+	// appends to the history it keeps, so the copy may grow the history
+	// in the spare room of the same array: appending stays amortised
+	// O(1) instead of copying the whole history on every change. A failed
+	// update's entries are simply overwritten by the next one.
+	c.History = m.o.History
+	if err := fn(c); err != nil {
+		return err
+	}
+	m.o = c
+	return nil
+}
+
+// ViewOrganization runs fn on the organization under its lock.
+func (s *MemoryPortalStore) ViewOrganization(ctx context.Context, id string, fn func(*Organization) error) error {
+	if err := checkID(ctx, id); err != nil {
+		return err
+	}
+	m, err := s.org(id)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return fn(m.o)
+}
+
+// UpdateVendor runs fn on a copy of the vendor's document under its lock,
+// and keeps the copy if fn succeeds.
+func (s *MemoryPortalStore) UpdateVendor(ctx context.Context, fn func(*Vendor) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.vmu.Lock()
+	defer s.vmu.Unlock()
+	c := s.vendor.Clone()
+	if err := fn(c); err != nil {
+		return err
+	}
+	s.vendor = c
+	return nil
+}
+
+// ViewVendor runs fn on the vendor's document under its lock.
+func (s *MemoryPortalStore) ViewVendor(ctx context.Context, fn func(*Vendor) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.vmu.Lock()
+	defer s.vmu.Unlock()
+	return fn(s.vendor)
+}
+
+// checkID checks what every PortalStore method receives: a live context
+// and an ID.
+func checkID(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if id == "" {
+		return fmt.Errorf("%w: empty ID", license.ErrInvalidInput)
+	}
+	return nil
+}
