@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/licensekit/license/internal/wording"
 )
 
 // Holding is one license an installation holds, and what happened to it
@@ -672,13 +674,7 @@ func orTrial(id string) string {
 	return id
 }
 
-func describe(l *License) string {
-	s := l.ID + " " + l.Product
-	if l.Edition != "" {
-		s += " " + l.Edition
-	}
-	return s
-}
+func describe(l *License) string { return wording.License(l.ID, l.Product, l.Edition) }
 
 func formatEnd(t time.Time) string {
 	if t.IsZero() || !t.Before(farFuture) {
