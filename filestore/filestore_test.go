@@ -90,8 +90,8 @@ func sampleState() license.InstallationState {
 func sampleOrg(id string) *portal.Organization {
 	return &portal.Organization{
 		ID: id, Name: id + " Inc.", Created: t0,
-		Keys: map[string]portal.OrgKey{}, Devices: map[string]portal.Device{"pc-1": {Fingerprint: "pc-1", OS: license.TypeWorkstation, Registered: t0}},
-		Seats: map[string]portal.Seat{}, Groups: map[string]portal.Group{}, Wallet: map[string]int{"acme-backup": 2},
+		Devices:       portal.TableOf(map[string]portal.Device{"pc-1": {Fingerprint: "pc-1", OS: license.TypeWorkstation, Registered: t0}}),
+		Wallet:        map[string]int{"acme-backup": 2},
 		Subscriptions: map[string]portal.Subscription{}, Redeemed: map[string]portal.WalletRedemption{},
 		Delegations: map[string]portal.Delegation{}, Levels: map[string]string{},
 		History: []portal.HistoryEntry{{Seq: 1, At: t0, Actor: "vendor", Action: "organization.create", Subject: id}},

@@ -283,7 +283,7 @@ func (s *OrgScope) RedeemCode(ctx context.Context, code, fingerprint string) (st
 	if pending != nil {
 		if err := s.view(ctx, func(o *Organization) error {
 			o = o.Clone()
-			o.Keys[pending.ID] = OrgKey{License: pending}
+			o.Keys.Put(pending.ID, OrgKey{License: pending})
 			_, _, err := s.p.activateDevice(o, s.actor, now, pending, fingerprint)
 			return err
 		}); err != nil {
@@ -347,9 +347,9 @@ func (p *Portal) activateDevice(o *Organization, a Actor, now time.Time, l *lice
 	if l.Scheme == license.SchemePerUser {
 		return nil, nil, nil
 	}
-	if _, ok := o.Devices[fp]; !ok {
+	if _, ok := o.Devices.Get(fp); !ok {
 		d := Device{Fingerprint: fp, OS: l.Type, VM: l.Scheme == license.SchemePerVM, Apps: []string{l.Product}, Registered: now}
-		o.Devices[fp] = d
+		o.Devices.Put(fp, d)
 		o.record(a, now, "device.register", fp, d.summary())
 	}
 	_, events, refused, err = p.takeSeat(o, a, now, l.ID, fp, "")
@@ -611,7 +611,7 @@ func (s *OrgScope) Upgrade(ctx context.Context, notificationID, product string, 
 	var old OrgKey
 	if err := s.view(ctx, func(o *Organization) error {
 		var ok bool
-		if old, ok = o.Keys[notice.From]; !ok && !notice.Used {
+		if old, ok = o.Keys.Get(notice.From); !ok && !notice.Used {
 			return fmt.Errorf("%w: %s", ErrNoSuchKey, notice.From)
 		}
 		return nil
@@ -701,8 +701,8 @@ func (s *OrgScope) keep(ctx context.Context, key, action, detail, replace string
 	}
 	var refused []license.Event
 	err = s.update(ctx, func(o *Organization, now time.Time) ([]license.Event, error) {
-		_, held := o.Keys[l.ID]
-		_, old := o.Keys[replace]
+		_, held := o.Keys.Get(l.ID)
+		_, old := o.Keys.Get(replace)
 		var events []license.Event
 		if !held {
 			o.record(s.actor, now, action, l.ID, detail)
@@ -716,7 +716,7 @@ func (s *OrgScope) keep(ctx context.Context, key, action, detail, replace string
 			events = append(events, ev...)
 		}
 		if device != "" {
-			ev, ref, err := s.p.activateDevice(o, s.actor, now, o.Keys[l.ID].License, device)
+			ev, ref, err := s.p.activateDevice(o, s.actor, now, o.Keys.Peek(l.ID).License, device)
 			if err != nil {
 				refused = ref
 				return nil, err

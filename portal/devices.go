@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -55,7 +54,7 @@ func (s *OrgScope) RegisterDevice(ctx context.Context, d Device) (Device, error)
 	d.Apps = slices.Clone(d.Apps)
 	var out Device
 	err := s.update(ctx, func(o *Organization, now time.Time) ([]license.Event, error) {
-		old, exists := o.Devices[d.Fingerprint]
+		old, exists := o.Devices.Get(d.Fingerprint)
 		if d.Group != "" && d.Group != old.Group {
 			return nil, fmt.Errorf("%w: device %s: Group is set by the license group operations", license.ErrInvalidInput, d.Fingerprint)
 		}
@@ -63,7 +62,7 @@ func (s *OrgScope) RegisterDevice(ctx context.Context, d Device) (Device, error)
 		switch {
 		case !exists:
 			d.Registered = now
-			o.Devices[d.Fingerprint] = d
+			o.Devices.Put(d.Fingerprint, d)
 			o.record(s.actor, now, "device.register", d.Fingerprint, d.summary())
 		case !old.sameDetails(d):
 			d.Registered, d.Group = old.Registered, old.Group
@@ -71,14 +70,14 @@ func (s *OrgScope) RegisterDevice(ctx context.Context, d Device) (Device, error)
 			if err != nil {
 				return nil, err
 			}
-			o.Devices[d.Fingerprint] = d
+			o.Devices.Put(d.Fingerprint, d)
 			o.record(s.actor, now, "device.update", d.Fingerprint, d.summary())
 			for _, id := range changed {
 				events = append(events, s.p.levelEvents(o, id, now)...)
 			}
 		}
-		events = append(events, s.p.distribute(o, now)...)
-		out = o.Devices[d.Fingerprint]
+		events = append(events, s.p.distribute(o, now, d.Fingerprint)...)
+		out = o.Devices.Peek(d.Fingerprint)
 		out.Apps = slices.Clone(out.Apps)
 		return events, nil
 	})
@@ -146,11 +145,9 @@ func (d Device) summary() string {
 // when a seat's license cannot count d any more.
 func (o *Organization) recount(d Device) ([]string, error) {
 	updated := map[string]Seat{}
-	for sid, st := range o.Seats {
-		if st.Device != d.Fingerprint {
-			continue
-		}
-		k, ok := o.Keys[st.License]
+	for id, k := range o.Keys.All() { // a device's seats are one per license
+		sid := seatID(id, d.Fingerprint, "")
+		st, ok := o.Seats.Get(sid)
 		if !ok {
 			continue
 		}
@@ -165,7 +162,7 @@ func (o *Organization) recount(d Device) ([]string, error) {
 	}
 	var changed []string
 	for sid, st := range updated {
-		o.Seats[sid] = st
+		o.Seats.Put(sid, st)
 		changed = append(changed, st.License)
 	}
 	slices.Sort(changed)
@@ -192,13 +189,13 @@ func (s *OrgScope) devices(ctx context.Context, unactivated bool) ([]Device, err
 	err := s.view(ctx, func(o *Organization) error {
 		held := map[string]bool{}
 		if unactivated {
-			for _, st := range o.Seats {
+			for _, st := range o.Seats.All() {
 				held[st.Device] = true
 			}
 		}
-		for _, fp := range slices.Sorted(maps.Keys(o.Devices)) {
+		for _, fp := range o.Devices.IDs() {
 			if !held[fp] {
-				d := o.Devices[fp]
+				d := o.Devices.Peek(fp)
 				d.Apps = slices.Clone(d.Apps)
 				out = append(out, d)
 			}
@@ -221,27 +218,28 @@ func (s *OrgScope) RemoveDevice(ctx context.Context, fingerprint string) error {
 		return invalidField("fingerprint", err, detail)
 	}
 	return s.update(ctx, func(o *Organization, now time.Time) ([]license.Event, error) {
-		d, ok := o.Devices[fingerprint]
+		d, ok := o.Devices.Get(fingerprint)
 		if !ok {
 			return nil, fmt.Errorf("%w: %s", ErrNoSuchDevice, textfield.QuoteShort(fingerprint))
 		}
 		var released []string
-		for _, sid := range slices.Sorted(maps.Keys(o.Seats)) {
-			if st := o.Seats[sid]; st.Device == fingerprint {
-				delete(o.Seats, sid)
+		for _, id := range o.Keys.IDs() { // a device's seats are one per license, by seat ID
+			if st, ok := o.Seats.Get(seatID(id, fingerprint, "")); ok {
+				o.Seats.Delete(seatID(id, fingerprint, ""))
 				o.unplace(st)
 				o.record(s.actor, now, "seat.release", st.License, fingerprint)
 				released = append(released, st.License)
 			}
 		}
-		for id, g := range o.Groups {
+		for id, g := range o.Groups.All() {
 			if slices.Contains(g.Devices, fingerprint) || g.Placed[fingerprint] != "" {
+				g = g.clone() // All hands out the table's own record
 				g.Devices = slices.DeleteFunc(g.Devices, func(fp string) bool { return fp == fingerprint })
 				delete(g.Placed, fingerprint)
-				o.Groups[id] = g
+				o.Groups.Put(id, g)
 			}
 		}
-		delete(o.Devices, fingerprint)
+		o.Devices.Delete(fingerprint)
 		o.record(s.actor, now, "device.remove", fingerprint, "")
 		var events []license.Event
 		if d.Group != "" {

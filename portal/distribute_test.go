@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -24,16 +23,16 @@ import (
 // checked against.
 func referenceDistribute(p *Portal, o *Organization) {
 	now := groupEpoch
-	for _, id := range slices.Sorted(maps.Keys(o.Keys)) {
-		k := o.Keys[id]
+	for _, id := range o.Keys.IDs() {
+		k := o.Keys.Peek(id)
 		if !k.AutoDistribute || k.License.ValidAt(now, now) != nil {
 			continue
 		}
-		for _, fp := range slices.Sorted(maps.Keys(o.Devices)) {
-			d := o.Devices[fp]
+		for _, fp := range o.Devices.IDs() {
+			d := o.Devices.Peek(fp)
 			hasSeat := false
-			for _, st := range o.Seats {
-				if sk, ok := o.Keys[st.License]; ok && st.Device == fp && sk.License.Product == k.License.Product {
+			for _, st := range o.Seats.All() {
+				if sk, ok := o.Keys.Get(st.License); ok && st.Device == fp && sk.License.Product == k.License.Product {
 					hasSeat = true
 				}
 			}
@@ -44,7 +43,7 @@ func referenceDistribute(p *Portal, o *Organization) {
 			if err != nil || !p.room(o, id, n) {
 				continue
 			}
-			o.Seats[seatID(id, fp, "")] = Seat{License: id, Device: fp, Units: n, Assigned: now}
+			o.Seats.Put(seatID(id, fp, ""), Seat{License: id, Device: fp, Units: n, Assigned: now})
 			o.record(Actor{ID: "auto-distribution", Org: o.ID}, now, "seat.assign", id, fp)
 		}
 		p.levelEvents(o, id, now)
@@ -69,9 +68,9 @@ func randomAutoOrganization(r *rand.Rand) *Organization {
 		if r.IntN(5) == 0 {
 			l.Start = groupEpoch.AddDate(0, 0, 1)
 		}
-		o.Keys[l.ID] = OrgKey{License: l, Added: groupEpoch, AutoDistribute: r.IntN(3) > 0}
+		o.Keys.Put(l.ID, OrgKey{License: l, Added: groupEpoch, AutoDistribute: r.IntN(3) > 0})
 	}
-	ids := slices.Sorted(maps.Keys(o.Keys))
+	ids := o.Keys.IDs()
 	for i := range r.IntN(30) {
 		d := Device{Fingerprint: fmt.Sprintf("pc-%02d", i), OS: types[1+r.IntN(2)], VM: r.IntN(2) == 0,
 			CPUs: r.IntN(3), Cores: r.IntN(9)}
@@ -80,11 +79,11 @@ func randomAutoOrganization(r *rand.Rand) *Organization {
 				d.Apps = append(d.Apps, p)
 			}
 		}
-		o.Devices[d.Fingerprint] = d
+		o.Devices.Put(d.Fingerprint, d)
 		if r.IntN(4) == 0 {
 			id := ids[r.IntN(len(ids))]
-			if n, err := units(o.Keys[id].License, d); err == nil {
-				o.Seats[seatID(id, d.Fingerprint, "")] = Seat{License: id, Device: d.Fingerprint, Units: n}
+			if n, err := units(o.Keys.Peek(id).License, d); err == nil {
+				o.Seats.Put(seatID(id, d.Fingerprint, ""), Seat{License: id, Device: d.Fingerprint, Units: n})
 			}
 		}
 	}
@@ -117,11 +116,11 @@ func autoOrganization(n int) *Organization {
 	o := newOrganization("acme", "Acme", groupEpoch)
 	l := &license.License{ID: "AUTO", Product: "acme-backup", Scheme: license.SchemePerDevice, Quantity: 2 * n,
 		IssuedAt: groupEpoch, Expiry: groupEpoch.AddDate(1, 0, 0)}
-	o.Keys[l.ID] = OrgKey{License: l, Added: groupEpoch, AutoDistribute: true}
+	o.Keys.Put(l.ID, OrgKey{License: l, Added: groupEpoch, AutoDistribute: true})
 	for i := range n {
 		d := Device{Fingerprint: "pc-" + strconv.Itoa(i), OS: license.TypeWorkstation, CPUs: 1, Cores: 4, Apps: []string{"acme-backup"}}
-		o.Devices[d.Fingerprint] = d
-		o.Seats[seatID(l.ID, d.Fingerprint, "")] = Seat{License: l.ID, Device: d.Fingerprint, Units: 1, Assigned: groupEpoch}
+		o.Devices.Put(d.Fingerprint, d)
+		o.Seats.Put(seatID(l.ID, d.Fingerprint, ""), Seat{License: l.ID, Device: d.Fingerprint, Units: 1, Assigned: groupEpoch})
 	}
 	return o
 }
@@ -159,7 +158,7 @@ func BenchmarkAutoDistribute(b *testing.B) {
 				}
 				b.StopTimer()
 				err := store.ViewOrganization(ctx, "acme", func(o *Organization) error {
-					if _, ok := o.Seats[seatID("AUTO", d.Fingerprint, "")]; !ok {
+					if _, ok := o.Seats.Get(seatID("AUTO", d.Fingerprint, "")); !ok {
 						b.Fatal("the new device got no seat")
 					}
 					return nil

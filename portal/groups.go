@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -98,10 +97,10 @@ func (s *OrgScope) CreateGroup(ctx context.Context, id, name string) error {
 		return invalidField("group name", err, detail)
 	}
 	return s.update(ctx, func(o *Organization, now time.Time) ([]license.Event, error) {
-		if _, ok := o.Groups[id]; ok {
+		if _, ok := o.Groups.Get(id); ok {
 			return nil, fmt.Errorf("%w: %s", ErrGroupExists, id)
 		}
-		o.Groups[id] = Group{ID: id, Name: name, Licenses: []string{}, Devices: []string{}, Placed: map[string]string{}}
+		o.Groups.Put(id, Group{ID: id, Name: name, Licenses: []string{}, Devices: []string{}, Placed: map[string]string{}})
 		o.record(s.actor, now, "group.create", id, name)
 		return nil, nil
 	})
@@ -115,11 +114,11 @@ func (s *OrgScope) CreateGroup(ctx context.Context, id, name string) error {
 // and not devices; or ErrNoAccess.
 func (s *OrgScope) AddToGroup(ctx context.Context, groupID, licenseID string) error {
 	return s.update(ctx, func(o *Organization, now time.Time) ([]license.Event, error) {
-		g, ok := o.Groups[groupID]
+		g, ok := o.Groups.Get(groupID)
 		if !ok {
 			return nil, fmt.Errorf("%w: %s", ErrNoSuchGroup, groupID)
 		}
-		k, ok := o.Keys[licenseID]
+		k, ok := o.Keys.Get(licenseID)
 		switch {
 		case !ok:
 			return nil, fmt.Errorf("%w: %s", ErrNoSuchKey, licenseID)
@@ -129,9 +128,9 @@ func (s *OrgScope) AddToGroup(ctx context.Context, groupID, licenseID string) er
 			return nil, fmt.Errorf("%w: %s counts users; a license group places devices", ErrSchemeMismatch, licenseID)
 		}
 		k.Group = groupID
-		o.Keys[licenseID] = k
+		o.Keys.Put(licenseID, k)
 		g.Licenses = append(g.Licenses, licenseID)
-		o.Groups[groupID] = g
+		o.Groups.Put(groupID, g)
 		o.record(s.actor, now, "group.add-license", groupID, licenseID)
 		return s.p.placeGroupOf(o, s.actor, groupID, now), nil
 	})
@@ -143,7 +142,7 @@ func (s *OrgScope) AddToGroup(ctx context.Context, groupID, licenseID string) er
 // ErrNotInGroup if the license is not in that group, or ErrNoAccess.
 func (s *OrgScope) RemoveFromGroup(ctx context.Context, groupID, licenseID string) error {
 	return s.update(ctx, func(o *Organization, now time.Time) ([]license.Event, error) {
-		g, ok := o.Groups[groupID]
+		g, ok := o.Groups.Get(groupID)
 		if !ok {
 			return nil, fmt.Errorf("%w: %s", ErrNoSuchGroup, groupID)
 		}
@@ -151,10 +150,10 @@ func (s *OrgScope) RemoveFromGroup(ctx context.Context, groupID, licenseID strin
 			return nil, fmt.Errorf("%w: license %s is not in group %s", ErrNotInGroup, licenseID, groupID)
 		}
 		g.Licenses = slices.DeleteFunc(g.Licenses, func(id string) bool { return id == licenseID })
-		o.Groups[groupID] = g
-		if k, ok := o.Keys[licenseID]; ok {
+		o.Groups.Put(groupID, g)
+		if k, ok := o.Keys.Get(licenseID); ok {
 			k.Group = ""
-			o.Keys[licenseID] = k
+			o.Keys.Put(licenseID, k)
 		}
 		o.record(s.actor, now, "group.remove-license", groupID, licenseID)
 		events := s.p.placeGroupOf(o, s.actor, groupID, now)
@@ -175,12 +174,12 @@ func (s *OrgScope) JoinGroup(ctx context.Context, groupID string, fingerprints .
 		return err
 	}
 	return s.update(ctx, func(o *Organization, now time.Time) ([]license.Event, error) {
-		g, ok := o.Groups[groupID]
+		g, ok := o.Groups.Get(groupID)
 		if !ok {
 			return nil, fmt.Errorf("%w: %s", ErrNoSuchGroup, groupID)
 		}
 		for _, fp := range fingerprints {
-			d, ok := o.Devices[fp]
+			d, ok := o.Devices.Get(fp)
 			switch {
 			case !ok:
 				return nil, fmt.Errorf("%w: %s", ErrNoSuchDevice, fp)
@@ -189,13 +188,13 @@ func (s *OrgScope) JoinGroup(ctx context.Context, groupID string, fingerprints .
 			}
 		}
 		for _, fp := range fingerprints {
-			d := o.Devices[fp]
+			d := o.Devices.Peek(fp)
 			d.Group = groupID
-			o.Devices[fp] = d
+			o.Devices.Put(fp, d)
 			o.record(s.actor, now, "group.join", groupID, fp)
 		}
 		g.Devices = append(g.Devices, fingerprints...)
-		o.Groups[groupID] = g
+		o.Groups.Put(groupID, g)
 		return s.p.placeGroupOf(o, s.actor, groupID, now), nil
 	})
 }
@@ -210,29 +209,29 @@ func (s *OrgScope) LeaveGroup(ctx context.Context, groupID string, fingerprints 
 		return err
 	}
 	return s.update(ctx, func(o *Organization, now time.Time) ([]license.Event, error) {
-		g, ok := o.Groups[groupID]
+		g, ok := o.Groups.Get(groupID)
 		if !ok {
 			return nil, fmt.Errorf("%w: %s", ErrNoSuchGroup, groupID)
 		}
 		leaving := make(map[string]bool, len(fingerprints))
 		for _, fp := range fingerprints {
-			if d, ok := o.Devices[fp]; !ok || d.Group != groupID {
+			if d, ok := o.Devices.Get(fp); !ok || d.Group != groupID {
 				return nil, fmt.Errorf("%w: device %s is not in group %s", ErrNotInGroup, fp, groupID)
 			}
 			leaving[fp] = true
 		}
 		for _, fp := range fingerprints {
-			d := o.Devices[fp]
+			d := o.Devices.Peek(fp)
 			d.Group = ""
-			o.Devices[fp] = d
+			o.Devices.Put(fp, d)
 			if id, ok := g.Placed[fp]; ok {
-				delete(o.Seats, seatID(id, fp, ""))
+				o.Seats.Delete(seatID(id, fp, ""))
 				delete(g.Placed, fp)
 			}
 			o.record(s.actor, now, "group.leave", groupID, fp)
 		}
 		g.Devices = slices.DeleteFunc(g.Devices, func(fp string) bool { return leaving[fp] })
-		o.Groups[groupID] = g
+		o.Groups.Put(groupID, g)
 		return s.p.placeGroupOf(o, s.actor, groupID, now), nil
 	})
 }
@@ -247,7 +246,7 @@ func (s *OrgScope) LeaveGroup(ctx context.Context, groupID string, fingerprints 
 // fails with ErrNoSuchGroup or ErrNoAccess.
 func (s *OrgScope) Rebalance(ctx context.Context, groupID string) error {
 	return s.update(ctx, func(o *Organization, now time.Time) ([]license.Event, error) {
-		if _, ok := o.Groups[groupID]; !ok {
+		if _, ok := o.Groups.Get(groupID); !ok {
 			return nil, fmt.Errorf("%w: %s", ErrNoSuchGroup, groupID)
 		}
 		return s.p.placeGroupOf(o, s.actor, groupID, now), nil
@@ -262,7 +261,7 @@ func (s *OrgScope) Group(ctx context.Context, id string) (GroupView, error) {
 	var v GroupView
 	now := s.p.now()
 	err := s.view(ctx, func(o *Organization) error {
-		g, ok := o.Groups[id]
+		g, ok := o.Groups.Get(id)
 		if !ok {
 			return fmt.Errorf("%w: %s", ErrNoSuchGroup, id)
 		}
@@ -279,7 +278,7 @@ func (o *Organization) groupView(g Group, now time.Time) GroupView {
 	index := map[string]*GroupLicense{}
 	var order []groupLicense
 	for _, id := range g.Licenses {
-		k, ok := o.Keys[id]
+		k, ok := o.Keys.Get(id)
 		if !ok {
 			continue
 		}
@@ -312,14 +311,12 @@ func (o *Organization) groupView(g Group, now time.Time) GroupView {
 			v.Unplaced = append(v.Unplaced, fp)
 			continue
 		}
-		n := o.Seats[seatID(id, fp, "")].Units
+		n := o.Seats.Peek(seatID(id, fp, "")).Units
 		gl.Devices = append(gl.Devices, GroupSeat{Device: fp, Units: n})
 		gl.Units += n
 	}
-	for _, st := range o.Seats {
-		if gl := index[st.License]; gl != nil {
-			gl.Used += st.Units
-		}
+	for id, gl := range index {
+		_, gl.Used = o.Seats.Usage(id)
 	}
 	return v
 }
@@ -357,14 +354,14 @@ func checkFingerprints(fps []string) error {
 // license holds outside the group (assigned directly or by automatic
 // distribution) are left alone and reduce its room.
 func (p *Portal) placeGroupOf(o *Organization, actor Actor, gid string, now time.Time) []license.Event {
-	g, ok := o.Groups[gid]
+	g, ok := o.Groups.Get(gid)
 	if !ok {
 		return nil
 	}
 	g.Devices = slices.DeleteFunc(g.Devices, func(fp string) bool {
-		if _, ok := o.Devices[fp]; !ok {
+		if _, ok := o.Devices.Get(fp); !ok {
 			if id, ok := g.Placed[fp]; ok {
-				delete(o.Seats, seatID(id, fp, ""))
+				o.Seats.Delete(seatID(id, fp, ""))
 				delete(g.Placed, fp)
 			}
 			return true
@@ -376,7 +373,7 @@ func (p *Portal) placeGroupOf(o *Organization, actor Actor, gid string, now time
 	licenses := make([]groupLicense, 0, len(g.Licenses))
 	at := make(map[string]int, len(g.Licenses)) // license ID → index in licenses
 	for _, id := range g.Licenses {
-		k, ok := o.Keys[id]
+		k, ok := o.Keys.Get(id)
 		if !ok {
 			continue
 		}
@@ -392,10 +389,11 @@ func (p *Portal) placeGroupOf(o *Organization, actor Actor, gid string, now time
 	}
 	outside := make([]int, len(licenses))
 	if len(licenses) > 0 {
-		for _, st := range o.Seats {
-			i, ok := at[st.License]
-			if ok && (st.User != "" || g.Placed[st.Device] != st.License) {
-				outside[i] += st.Units
+		for id, i := range at {
+			for _, st := range o.Seats.OfLicense(id) {
+				if st.User != "" || g.Placed[st.Device] != st.License {
+					outside[i] += st.Units
+				}
 			}
 		}
 	}
@@ -405,17 +403,13 @@ func (p *Portal) placeGroupOf(o *Organization, actor Actor, gid string, now time
 
 	devices := make([]groupDevice, len(g.Devices))
 	for i, fp := range g.Devices {
-		devices[i] = groupDevice{Device: o.Devices[fp], Current: g.Placed[fp]}
+		devices[i] = groupDevice{Device: o.Devices.Peek(fp), Current: g.Placed[fp]}
 	}
 	placed, unplaced := placeGroup(licenses, devices, now)
 
-	// Apply the placement to the seats, growing the seat map once when
+	// Apply the placement to the seats, growing the seat table once when
 	// the run adds many seats.
-	if fresh := len(devices) - len(g.Placed); fresh > len(o.Seats) {
-		seats := make(map[string]Seat, len(o.Seats)+fresh)
-		maps.Copy(seats, o.Seats)
-		o.Seats = seats
-	}
+	o.Seats.grow(len(devices) - len(g.Placed))
 	var added, moved, lost int
 	used := slices.Clone(outside)
 	g.Placed = make(map[string]string, len(devices))
@@ -433,7 +427,7 @@ func (p *Portal) placeGroupOf(o *Organization, actor Actor, gid string, now time
 			moved++
 		}
 		if dv.Current != "" && dv.Current != id {
-			delete(o.Seats, seatID(dv.Current, fp, ""))
+			o.Seats.Delete(seatID(dv.Current, fp, ""))
 		}
 		if !ok {
 			continue
@@ -442,15 +436,15 @@ func (p *Portal) placeGroupOf(o *Organization, actor Actor, gid string, now time
 		n, _ := units(licenses[i].License, dv.Device) // placeGroup placed it: the scheme counts it
 		used[i] += n
 		sid := seatID(id, fp, "")
-		st, held := o.Seats[sid]
+		st, held := o.Seats.Get(sid)
 		if !held || dv.Current != id {
 			st = Seat{License: id, Device: fp, Assigned: now}
 		}
 		st.Units = n
-		o.Seats[sid] = st
+		o.Seats.Put(sid, st)
 		g.Placed[fp] = id
 	}
-	o.Groups[gid] = g
+	o.Groups.Put(gid, g)
 
 	if added+moved+lost > 0 {
 		o.record(actor, now, "group.place", gid,

@@ -196,16 +196,16 @@ func benchOrganization(m, n int) *Organization {
 	for _, gl := range licenses {
 		l := *gl.License
 		l.Product, l.IssuedAt, l.Expiry = "acme-backup", groupEpoch, gl.Until
-		o.Keys[l.ID] = OrgKey{License: &l, Added: groupEpoch, Group: "site"}
+		o.Keys.Put(l.ID, OrgKey{License: &l, Added: groupEpoch, Group: "site"})
 		g.Licenses = append(g.Licenses, l.ID)
 	}
 	for _, dv := range devices {
 		d := dv.Device
 		d.Group = "site"
-		o.Devices[d.Fingerprint] = d
+		o.Devices.Put(d.Fingerprint, d)
 		g.Devices = append(g.Devices, d.Fingerprint)
 	}
-	o.Groups["site"] = g
+	o.Groups.Put("site", g)
 	return o
 }
 
@@ -261,8 +261,8 @@ func BenchmarkGroupAssign(b *testing.B) {
 				}
 				b.StopTimer()
 				err = store.ViewOrganization(ctx, "acme", func(o *Organization) error {
-					if len(o.Seats) != n || len(o.Groups["site"].Placed) != n {
-						return fmt.Errorf("%d seats, %d placed", len(o.Seats), len(o.Groups["site"].Placed))
+					if o.Seats.Len() != n || len(o.Groups.Peek("site").Placed) != n {
+						return fmt.Errorf("%d seats, %d placed", o.Seats.Len(), len(o.Groups.Peek("site").Placed))
 					}
 					return nil
 				})

@@ -70,7 +70,7 @@ func (s *OrgScope) AddKey(ctx context.Context, key string, opts KeyOptions) (*li
 		return nil, err
 	}
 	err = s.update(ctx, func(o *Organization, now time.Time) ([]license.Event, error) {
-		if _, ok := o.Keys[l.ID]; ok {
+		if _, ok := o.Keys.Get(l.ID); ok {
 			return nil, fmt.Errorf("%w: %s", ErrKeyInStorage, l.ID)
 		}
 		if _, ok := o.Redeemed[l.ID]; ok { // its licenses went to the wallet (P1)
@@ -87,7 +87,7 @@ func (s *OrgScope) AddKey(ctx context.Context, key string, opts KeyOptions) (*li
 
 // addKey puts a verified key in o's storage and records it.
 func (o *Organization) addKey(a Actor, now time.Time, key string, l *license.License, opts KeyOptions) {
-	o.Keys[l.ID] = OrgKey{Key: key, License: l, Added: now, AddedBy: a.ID, AutoDistribute: opts.AutoDistribute}
+	o.Keys.Put(l.ID, OrgKey{Key: key, License: l, Added: now, AddedBy: a.ID, AutoDistribute: opts.AutoDistribute})
 	o.record(a, now, "key.add", l.ID, wording.License(l.ID, l.Product, l.Edition))
 }
 
@@ -104,17 +104,19 @@ func (s *OrgScope) RemoveKey(ctx context.Context, id string) error {
 // removeKey removes license id from o's key storage for actor a, as
 // RemoveKey does, and returns the events that causes.
 func (p *Portal) removeKey(o *Organization, a Actor, id string, now time.Time) ([]license.Event, error) {
-	k, ok := o.Keys[id]
+	k, ok := o.Keys.Get(id)
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrNoSuchKey, id)
 	}
-	delete(o.Keys, id)
-	maps.DeleteFunc(o.Seats, func(_ string, st Seat) bool { return st.License == id })
+	o.Keys.Delete(id)
+	for sid := range o.Seats.OfLicense(id) {
+		o.Seats.Delete(sid)
+	}
 	delete(o.Levels, id)
 	if k.Group != "" {
-		if g, ok := o.Groups[k.Group]; ok {
+		if g, ok := o.Groups.Get(k.Group); ok {
 			g.Licenses = slices.DeleteFunc(g.Licenses, func(x string) bool { return x == id })
-			o.Groups[k.Group] = g
+			o.Groups.Put(k.Group, g)
 		}
 	}
 	o.record(a, now, "key.remove", id, wording.License(k.License.ID, k.License.Product, k.License.Edition))
@@ -128,7 +130,7 @@ func (p *Portal) removeKey(o *Organization, a Actor, id string, now time.Time) (
 func (s *OrgScope) Keys(ctx context.Context) ([]KeyUsage, error) {
 	var out []KeyUsage
 	err := s.view(ctx, func(o *Organization) error {
-		for _, id := range slices.Sorted(maps.Keys(o.Keys)) {
+		for _, id := range o.Keys.IDs() {
 			out = append(out, o.usage(id, s.p.cfg.Overage))
 		}
 		return nil
@@ -138,17 +140,12 @@ func (s *OrgScope) Keys(ctx context.Context) ([]KeyUsage, error) {
 
 // usage returns the usage of license id in o.
 func (o *Organization) usage(id string, overage int) KeyUsage {
-	k := o.Keys[id]
+	k := o.Keys.Peek(id)
 	u := KeyUsage{
 		License: k.License, Key: k.Key, AutoDistribute: k.AutoDistribute, Group: k.Group,
 		Shared: slices.Clone(k.Shared), Custom: maps.Clone(k.Custom), Application: k.License.Product,
 	}
-	for _, st := range o.Seats {
-		if st.License == id {
-			u.Devices++
-			u.Used += st.Units
-		}
-	}
+	u.Devices, u.Used = o.Seats.Usage(id)
 	u.Billable = max(u.Used, k.License.MinDevices)
 	u.Level = usageLevel(u.Used, k.License.Quantity)
 	return u
@@ -236,17 +233,17 @@ func (p *Portal) issue(v *Vendor, template license.License, org string, now time
 // distribute deploys o's automatically distributed keys to the devices
 // that need them (D2): each device with a key's product installed and no
 // seat of that product gets a seat, while the key has room, in the order
-// of the keys' IDs, then of the devices' fingerprints. It returns the
-// events the new seats cause.
+// of the keys' IDs, then of the devices' fingerprints. With devices given,
+// only those are considered: a registration changes what that device
+// needs, and nothing for the others. It returns the events the new seats
+// cause.
 //
-// It runs inside the organization's update, on every device registration,
-// so it reads the seats once, into the usage of each license and the
-// products each device holds a seat of, and sorts only the devices that
-// need a seat: its cost grows linearly with the devices and seats, not
-// with their product.
-func (p *Portal) distribute(o *Organization, now time.Time) []license.Event {
+// It runs inside the organization's update. A license's usage comes from
+// the seat table's index; the whole organization is read only when no
+// device is given, once, into the products each device holds a seat of.
+func (p *Portal) distribute(o *Organization, now time.Time, devices ...string) []license.Event {
 	var auto []string
-	for id, k := range o.Keys {
+	for id, k := range o.Keys.All() {
 		if k.AutoDistribute && k.License.ValidAt(now, now) == nil {
 			auto = append(auto, id)
 		}
@@ -255,41 +252,38 @@ func (p *Portal) distribute(o *Organization, now time.Time) []license.Event {
 		return nil
 	}
 	slices.Sort(auto)
-	// seated[product] holds the devices with a seat of product.
-	seated := map[string]map[string]bool{}
-	used := map[string]int{}
-	for _, id := range auto {
-		seated[o.Keys[id].License.Product] = map[string]bool{}
-		used[id] = 0
-	}
-	for _, st := range o.Seats {
-		if _, ok := used[st.License]; ok {
-			used[st.License] += st.Units
-		}
-		if k, ok := o.Keys[st.License]; ok && st.Device != "" {
-			if m := seated[k.License.Product]; m != nil {
-				m[st.Device] = true
-			}
-		}
-	}
+	seated := o.seatedProducts(devices)
 	var events []license.Event
 	for _, id := range auto {
-		l := o.Keys[id].License
+		l := o.Keys.Peek(id).License
 		has := seated[l.Product]
+		if has == nil {
+			has = map[string]bool{}
+			seated[l.Product] = has
+		}
 		var need []string
-		for fp, d := range o.Devices {
-			if !has[fp] && slices.Contains(d.Apps, l.Product) {
-				need = append(need, fp)
+		if devices == nil {
+			for fp, d := range o.Devices.All() {
+				if !has[fp] && slices.Contains(d.Apps, l.Product) {
+					need = append(need, fp)
+				}
+			}
+			slices.Sort(need)
+		} else {
+			for _, fp := range devices {
+				if !has[fp] && slices.Contains(o.Devices.Peek(fp).Apps, l.Product) {
+					need = append(need, fp)
+				}
 			}
 		}
-		slices.Sort(need)
+		_, used := o.Seats.Usage(id)
 		for _, fp := range need {
-			n, err := units(l, o.Devices[fp])
-			if err != nil || l.Scheme.Counted() && used[id]+n > p.limit(l) {
+			n, err := units(l, o.Devices.Peek(fp))
+			if err != nil || l.Scheme.Counted() && used+n > p.limit(l) {
 				continue
 			}
-			o.Seats[seatID(id, fp, "")] = Seat{License: id, Device: fp, Units: n, Assigned: now}
-			used[id] += n
+			o.Seats.Put(seatID(id, fp, ""), Seat{License: id, Device: fp, Units: n, Assigned: now})
+			used += n
 			has[fp] = true
 			o.record(Actor{ID: "auto-distribution", Org: o.ID}, now, "seat.assign", id, fp)
 		}
@@ -298,10 +292,38 @@ func (p *Portal) distribute(o *Organization, now time.Time) []license.Event {
 	return events
 }
 
+// seatedProducts returns, by product, the devices that hold a seat of it:
+// of the devices given, or of every device when none is given.
+func (o *Organization) seatedProducts(devices []string) map[string]map[string]bool {
+	seated := map[string]map[string]bool{}
+	mark := func(product, fp string) {
+		if seated[product] == nil {
+			seated[product] = map[string]bool{}
+		}
+		seated[product][fp] = true
+	}
+	if devices == nil {
+		for _, st := range o.Seats.All() {
+			if k, ok := o.Keys.m[st.License]; ok && st.Device != "" {
+				mark(k.License.Product, st.Device)
+			}
+		}
+		return seated
+	}
+	for id, k := range o.Keys.All() {
+		for _, fp := range devices {
+			if o.Seats.Has(seatID(id, fp, "")) {
+				mark(k.License.Product, fp)
+			}
+		}
+	}
+	return seated
+}
+
 // room reports whether license id can take n more units under the
 // portal's overage (D6).
 func (p *Portal) room(o *Organization, id string, n int) bool {
-	l := o.Keys[id].License
+	l := o.Keys.Peek(id).License
 	if !l.Scheme.Counted() {
 		return true
 	}

@@ -219,10 +219,10 @@ type Organization struct {
 	ID            string                      `json:"id"`
 	Name          string                      `json:"name"`
 	Created       time.Time                   `json:"created"`
-	Keys          map[string]OrgKey           `json:"keys"`          // key storage, by license ID (D1)
-	Devices       map[string]Device           `json:"devices"`       // by fingerprint (D3)
-	Seats         map[string]Seat             `json:"seats"`         // by seat ID, see seatID
-	Groups        map[string]Group            `json:"groups"`        // license groups, by ID (G1)
+	Keys          Table[OrgKey]               `json:"keys"`          // key storage, by license ID (D1)
+	Devices       Table[Device]               `json:"devices"`       // by fingerprint (D3)
+	Seats         SeatTable                   `json:"seats"`         // by seat ID, see seatID
+	Groups        Table[Group]                `json:"groups"`        // license groups, by ID (G1)
 	Wallet        map[string]int              `json:"wallet"`        // spare licenses, by product (P1)
 	Subscriptions map[string]Subscription     `json:"subscriptions"` // by ID (P3)
 	Redeemed      map[string]WalletRedemption `json:"redeemed"`      // license keys redeemed into the wallet, by license ID (P1)
@@ -342,8 +342,7 @@ type HistoryEntry struct {
 func newOrganization(id, name string, now time.Time) *Organization {
 	return &Organization{
 		ID: id, Name: name, Created: now,
-		Keys: map[string]OrgKey{}, Devices: map[string]Device{}, Seats: map[string]Seat{},
-		Groups: map[string]Group{}, Wallet: map[string]int{}, Subscriptions: map[string]Subscription{},
+		Wallet: map[string]int{}, Subscriptions: map[string]Subscription{},
 		Redeemed:    map[string]WalletRedemption{},
 		Delegations: map[string]Delegation{}, Levels: map[string]string{},
 	}
@@ -359,6 +358,39 @@ func (o *Organization) reaches(a Actor) bool {
 	return ok && !d.Pending && a.Org != ""
 }
 
+// begin starts an update of o in place: its tables record what changes,
+// and its small maps are copied, so that rollback can put o back as it
+// was. The history is append-only: rollback cuts it back to its length.
+func (o *Organization) begin() (rollback func()) {
+	o.Keys.begin()
+	o.Devices.begin()
+	o.Seats.begin()
+	o.Groups.begin()
+	saved := *o
+	o.Wallet = maps.Clone(o.Wallet)
+	o.Subscriptions = maps.Clone(o.Subscriptions)
+	o.Redeemed = maps.Clone(o.Redeemed)
+	o.Delegations = maps.Clone(o.Delegations)
+	o.Levels = maps.Clone(o.Levels)
+	return func() {
+		o.Keys.rollback(nil)
+		o.Devices.rollback(nil)
+		o.Seats.rollback()
+		o.Groups.rollback(nil)
+		o.ID, o.Name, o.Created = saved.ID, saved.Name, saved.Created
+		o.Wallet, o.Subscriptions, o.Redeemed = saved.Wallet, saved.Subscriptions, saved.Redeemed
+		o.Delegations, o.Levels, o.History = saved.Delegations, saved.Levels, saved.History
+	}
+}
+
+// commit keeps the changes since begin.
+func (o *Organization) commit() {
+	o.Keys.commit()
+	o.Devices.commit()
+	o.Seats.commit()
+	o.Groups.commit()
+}
+
 // record appends a history entry (P5).
 func (o *Organization) record(a Actor, at time.Time, action, subject, detail string) {
 	o.History = appendHistory(o.History, a, at, action, subject, detail)
@@ -369,25 +401,10 @@ func (o *Organization) record(a Actor, at time.Time, action, subject, detail str
 // growth.
 func (o *Organization) Clone() *Organization {
 	c := *o
-	c.Keys = maps.Clone(o.Keys)
-	for id, k := range c.Keys {
-		k.Shared = slices.Clone(k.Shared)
-		k.Custom = maps.Clone(k.Custom)
-		c.Keys[id] = k
-	}
-	c.Devices = maps.Clone(o.Devices)
-	for fp, d := range c.Devices {
-		d.Apps = slices.Clone(d.Apps)
-		c.Devices[fp] = d
-	}
-	c.Seats = maps.Clone(o.Seats)
-	c.Groups = maps.Clone(o.Groups)
-	for id, g := range c.Groups {
-		g.Licenses = slices.Clone(g.Licenses)
-		g.Devices = slices.Clone(g.Devices)
-		g.Placed = maps.Clone(g.Placed)
-		c.Groups[id] = g
-	}
+	c.Keys = o.Keys.clone()
+	c.Devices = o.Devices.clone()
+	c.Seats = o.Seats.clone()
+	c.Groups = o.Groups.clone()
 	c.Wallet = maps.Clone(o.Wallet)
 	c.Subscriptions = maps.Clone(o.Subscriptions)
 	c.Redeemed = maps.Clone(o.Redeemed)

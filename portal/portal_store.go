@@ -150,17 +150,22 @@ func (s *MemoryPortalStore) UpdateOrganization(ctx context.Context, id string, f
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c := m.o.Clone()
-	// The store runs one update of an organization at a time and never
-	// appends to the history it keeps, so the copy may grow the history
-	// in the spare room of the same array: appending stays amortised
-	// O(1) instead of copying the whole history on every change. A failed
-	// update's entries are simply overwritten by the next one.
-	c.History = m.o.History
-	if err := fn(c); err != nil {
+	// The update runs on the organization itself, which records what
+	// it changes and puts it back if fn fails or panics: an update costs
+	// what it changes, not what the organization holds. The history
+	// grows in place; a failed update's entries are cut off.
+	rollback := m.o.begin()
+	done := false
+	defer func() {
+		if !done {
+			rollback()
+		}
+	}()
+	if err := fn(m.o); err != nil {
 		return err
 	}
-	m.o = c
+	m.o.commit()
+	done = true
 	return nil
 }
 

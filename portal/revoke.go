@@ -73,7 +73,7 @@ func (p *Portal) Revoke(ctx context.Context, licenseID, reason string) error {
 func (p *Portal) revokeIn(o *Organization, a Actor, id, reason string, now time.Time) ([]license.Event, error) {
 	events := p.settle(o, now)
 	r, redeemed := o.Redeemed[id]
-	_, held := o.Keys[id]
+	_, held := o.Keys.Get(id)
 	if !held && (!redeemed || !r.Revoked.IsZero()) {
 		return events, nil
 	}

@@ -98,21 +98,21 @@ func (s *OrgScope) assign(ctx context.Context, id, fp, user string) (Seat, error
 // events it causes; or, when there is no room, the restriction-exceeded
 // event the refusal causes (D4) with ErrRestrictionExceeded.
 func (p *Portal) takeSeat(o *Organization, a Actor, now time.Time, id, fp, user string) (seat Seat, events, refused []license.Event, err error) {
-	k, ok := o.Keys[id]
+	k, ok := o.Keys.Get(id)
 	if !ok {
 		return Seat{}, nil, nil, fmt.Errorf("%w: %s", ErrNoSuchKey, textfield.QuoteShort(id))
 	}
 	l := k.License
 	var d Device
 	if user == "" {
-		if d, ok = o.Devices[fp]; !ok {
+		if d, ok = o.Devices.Get(fp); !ok {
 			return Seat{}, nil, nil, fmt.Errorf("%w: %s", ErrNoSuchDevice, textfield.QuoteShort(fp))
 		}
 	} else if l.Scheme != license.SchemePerUser {
 		return Seat{}, nil, nil, fmt.Errorf("%w: %s counts %s, not users", ErrSchemeMismatch, id, l.Scheme)
 	}
 	sid := seatID(id, fp, user)
-	if st, ok := o.Seats[sid]; ok {
+	if st, ok := o.Seats.Get(sid); ok {
 		return st, nil, nil, nil
 	}
 	if k.Group != "" {
@@ -140,7 +140,7 @@ func (p *Portal) takeSeat(o *Organization, a Actor, now time.Time, id, fp, user 
 			ErrRestrictionExceeded, id, used, l.Quantity, n, limit)
 	}
 	seat = Seat{License: id, Device: fp, User: user, Units: n, Assigned: now}
-	o.Seats[sid] = seat
+	o.Seats.Put(sid, seat)
 	o.record(a, now, "seat.assign", id, seatHolder(fp, user))
 	return seat, p.levelEvents(o, id, now), nil, nil
 }
@@ -169,15 +169,15 @@ func (s *OrgScope) ReleaseUser(ctx context.Context, licenseID, user string) erro
 // release releases a device's, or a user's, seat of license id.
 func (s *OrgScope) release(ctx context.Context, id, fp, user string) error {
 	return s.update(ctx, func(o *Organization, now time.Time) ([]license.Event, error) {
-		if _, ok := o.Keys[id]; !ok {
+		if _, ok := o.Keys.Get(id); !ok {
 			return nil, fmt.Errorf("%w: %s", ErrNoSuchKey, textfield.QuoteShort(id))
 		}
 		sid := seatID(id, fp, user)
-		st, ok := o.Seats[sid]
+		st, ok := o.Seats.Get(sid)
 		if !ok {
 			return nil, fmt.Errorf("%w: %s has no seat for %s", ErrNoSuchSeat, id, textfield.QuoteShort(seatHolder(fp, user)))
 		}
-		delete(o.Seats, sid)
+		o.Seats.Delete(sid)
 		o.unplace(st)
 		o.record(s.actor, now, "seat.release", id, seatHolder(fp, user))
 		return s.p.levelEvents(o, id, now), nil
@@ -190,10 +190,11 @@ func (o *Organization) unplace(st Seat) {
 	if st.Device == "" {
 		return
 	}
-	for id, g := range o.Groups {
+	for id, g := range o.Groups.All() {
 		if g.Placed[st.Device] == st.License {
+			g = g.clone() // All hands out the table's own record
 			delete(g.Placed, st.Device)
-			o.Groups[id] = g
+			o.Groups.Put(id, g)
 		}
 	}
 }

@@ -147,7 +147,7 @@ func (s *OrgScope) DeleteCustomData(ctx context.Context, licenseID, key string) 
 // ErrNoSuchKey, edit's error or ErrNoAccess.
 func (s *OrgScope) editKey(ctx context.Context, id string, edit func(k *OrgKey) (action, detail string, err error)) error {
 	return s.update(ctx, func(o *Organization, now time.Time) ([]license.Event, error) {
-		k, ok := o.Keys[id]
+		k, ok := o.Keys.Get(id)
 		if !ok {
 			return nil, fmt.Errorf("%w: %s", ErrNoSuchKey, id)
 		}
@@ -155,7 +155,7 @@ func (s *OrgScope) editKey(ctx context.Context, id string, edit func(k *OrgKey) 
 		if err != nil || action == "" {
 			return nil, err
 		}
-		o.Keys[id] = k
+		o.Keys.Put(id, k)
 		o.record(s.actor, now, action, id, detail)
 		return nil, nil
 	})

@@ -177,7 +177,7 @@ func (o *Organization) checkRedeem(l *license.License, consume int) error {
 	if _, ok := o.Redeemed[l.ID]; ok {
 		return fmt.Errorf("%w: %s", ErrKeyRedeemed, l.ID)
 	}
-	if _, ok := o.Keys[l.ID]; ok {
+	if _, ok := o.Keys.Get(l.ID); ok {
 		return fmt.Errorf("%w: %s", ErrKeyInStorage, l.ID)
 	}
 	if consume == 0 {

@@ -135,7 +135,7 @@ func benchmarkSeats(b *testing.B, c seatBench) {
 		err = s.UpdateOrganization(ctx, id, func(o *portal.Organization) error {
 			for d := range devices {
 				fp := fmt.Sprintf("pc-%04d", d)
-				o.Devices[fp] = portal.Device{Fingerprint: fp, OS: license.TypeWorkstation, Registered: now}
+				o.Devices.Put(fp, portal.Device{Fingerprint: fp, OS: license.TypeWorkstation, Registered: now})
 			}
 			return nil
 		})

@@ -211,8 +211,8 @@ func TestMultiProcess(t *testing.T) {
 
 	// What the database holds.
 	err = store.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
-		seats, devices := 0, len(o.Devices)
-		for _, st := range o.Seats {
+		seats, devices := 0, o.Devices.Len()
+		for _, st := range o.Seats.All() {
 			if st.License == seatLicense {
 				seats++
 			}

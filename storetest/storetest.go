@@ -292,17 +292,59 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 		if err := s.CreateOrganization(ctx, o); err != nil {
 			t.Fatal(err)
 		}
+		usage := func() (seats, units int) {
+			_ = s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
+				seats, units = o.Seats.Usage("SN-1")
+				return nil
+			})
+			return seats, units
+		}
+		if n, u := usage(); n != 1 || u != 1 {
+			t.Fatalf("SN-1 has %d seats, %d units; want 1, 1", n, u)
+		}
 		refused := errors.New("refused")
-		err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
+		change := func(o *portal.Organization) {
 			o.Wallet["acme-backup"] = -100
-			delete(o.Devices, "pc-0")
+			o.Devices.Delete("pc-0")
+			d, _ := o.Devices.Get("pc-1")
+			d.Apps = append(d.Apps, "other")
+			o.Devices.Put("pc-1", d)
+			o.Keys.Put("SN-2", portal.OrgKey{Key: "LK1.x"})
+			o.Seats.Delete("SN-1|device|pc-0")
+			o.Seats.Put("SN-1|device|pc-1", portal.Seat{License: "SN-1", Device: "pc-1", Units: 7})
+			o.Seats.Put("SN-1|device|pc-1", portal.Seat{License: "SN-1", Device: "pc-1", Units: 9})
+			g, _ := o.Groups.Get("site")
+			g.Placed["pc-1"] = "SN-1"
+			o.Groups.Put("site", g)
+			o.Groups.Delete("site")
 			o.History = append(o.History, portal.HistoryEntry{Seq: 99, Action: "nothing"})
+		}
+		err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
+			change(o)
 			return refused
 		})
 		if !errors.Is(err, refused) {
 			t.Fatalf("Update = %v, want fn's error", err)
 		}
 		mustEqualOrg(t, s, o)
+		if n, u := usage(); n != 1 || u != 1 {
+			t.Errorf("after a failed update, SN-1 has %d seats, %d units; want 1, 1", n, u)
+		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("an update whose function panics did not panic")
+				}
+			}()
+			_ = s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
+				change(o)
+				panic("update panics")
+			})
+		}()
+		mustEqualOrg(t, s, o)
+		if n, u := usage(); n != 1 || u != 1 {
+			t.Errorf("after a panicking update, SN-1 has %d seats, %d units; want 1, 1", n, u)
+		}
 		err = s.UpdateVendor(ctx, func(v *portal.Vendor) error {
 			v.Seq = 1000
 			v.Owners["SN-1"] = "acme"
@@ -327,7 +369,7 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 		}
 		err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 			o.Wallet["acme-backup"] = 77
-			o.Devices["secret-pc"] = portal.Device{Fingerprint: "secret-pc"}
+			o.Devices.Put("secret-pc", portal.Device{Fingerprint: "secret-pc"})
 			return nil
 		})
 		if err != nil {
@@ -337,7 +379,7 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 			if o.ID != "globex" || o.Wallet["acme-backup"] == 77 {
 				t.Errorf("globex sees acme's wallet")
 			}
-			if _, ok := o.Devices["secret-pc"]; ok {
+			if _, ok := o.Devices.Get("secret-pc"); ok {
 				t.Errorf("globex sees acme's device")
 			}
 			return nil
@@ -498,11 +540,10 @@ func sampleOrganization(id string, n int) *portal.Organization {
 		Features: []string{"backup"}, IssuedAt: t0, Expiry: t0.Add(365 * 24 * time.Hour)}
 	o := &portal.Organization{
 		ID: id, Name: id + " Inc.", Created: t0,
-		Keys: map[string]portal.OrgKey{"SN-1": {Key: "LK1.k", License: l, Added: t0, AddedBy: "alice",
-			AutoDistribute: true, Group: "site", Shared: []string{"bob"}, Custom: map[string]string{"po": "42"}}},
-		Devices:       map[string]portal.Device{},
-		Seats:         map[string]portal.Seat{"SN-1|device|pc-0": {License: "SN-1", Device: "pc-0", Units: 1, Assigned: t0}},
-		Groups:        map[string]portal.Group{"site": {ID: "site", Name: "Site", Licenses: []string{"SN-1"}, Devices: []string{"pc-0"}, Placed: map[string]string{"pc-0": "SN-1"}}},
+		Keys: portal.TableOf(map[string]portal.OrgKey{"SN-1": {Key: "LK1.k", License: l, Added: t0, AddedBy: "alice",
+			AutoDistribute: true, Group: "site", Shared: []string{"bob"}, Custom: map[string]string{"po": "42"}}}),
+		Seats:         portal.SeatsOf(map[string]portal.Seat{"SN-1|device|pc-0": {License: "SN-1", Device: "pc-0", Units: 1, Assigned: t0}}),
+		Groups:        portal.TableOf(map[string]portal.Group{"site": {ID: "site", Name: "Site", Licenses: []string{"SN-1"}, Devices: []string{"pc-0"}, Placed: map[string]string{"pc-0": "SN-1"}}}),
 		Wallet:        map[string]int{"acme-backup": 3},
 		Subscriptions: map[string]portal.Subscription{"acme-backup": {ID: "acme-backup", Product: "acme-backup", Devices: 5, Paid: 5, Activated: t0, Due: t0.Add(365 * 24 * time.Hour)}},
 		Delegations:   map[string]portal.Delegation{"reseller": {Partner: "reseller", Since: t0}},
@@ -511,8 +552,8 @@ func sampleOrganization(id string, n int) *portal.Organization {
 	}
 	for i := range n {
 		fp := fmt.Sprintf("pc-%d", i)
-		o.Devices[fp] = portal.Device{Fingerprint: fp, Name: "PC " + fp, OS: license.TypeWorkstation, CPUs: 1, Cores: 4,
-			Apps: []string{"acme-backup"}, Registered: t0}
+		o.Devices.Put(fp, portal.Device{Fingerprint: fp, Name: "PC " + fp, OS: license.TypeWorkstation, CPUs: 1, Cores: 4,
+			Apps: []string{"acme-backup"}, Registered: t0})
 	}
 	return o
 }
