@@ -41,7 +41,9 @@ var ErrNoSuchDevice = errors.New("license: no such device")
 // Removing an application from Apps releases no seat.
 //
 // The keys marked for automatic distribution are then deployed to the
-// devices that need them (D2).
+// device, if it needs them and a key has room (D2). A device that found
+// no room waits for the next distribution to every device: when a key is
+// added or marked for automatic distribution.
 //
 // RegisterDevice returns an error matching ErrInvalidInput for bad
 // details, ErrSchemeMismatch or ErrTypeMismatch for a change the device's
