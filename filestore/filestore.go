@@ -266,7 +266,37 @@ var errNoDoc = errors.New("filestore: no such document")
 // lock takes d's lock, exclusive or shared. With create false it does not
 // create the lock file of a document that does not exist, and fails with
 // errNoDoc instead.
+//
+// Waiting for the lock, held by another goroutine or process, ends with
+// ctx: the lock is then released as soon as it is taken.
 func (s *Store) lock(ctx context.Context, d doc, exclusive, create bool) (*heldLock, error) {
+	if ctx.Done() == nil {
+		return s.lockNow(ctx, d, exclusive, create)
+	}
+	type locked struct {
+		h   *heldLock
+		err error
+	}
+	got := make(chan locked, 1)
+	go func() {
+		h, err := s.lockNow(ctx, d, exclusive, create)
+		got <- locked{h, err}
+	}()
+	select {
+	case l := <-got:
+		return l.h, l.err
+	case <-ctx.Done():
+		go func() {
+			if l := <-got; l.err == nil {
+				l.h.unlock()
+			}
+		}()
+		return nil, fmt.Errorf("filestore: waiting for the lock of %s %q: %w", d.kind, d.id, ctx.Err())
+	}
+}
+
+// lockNow is lock, waiting as long as it takes.
+func (s *Store) lockNow(ctx context.Context, d doc, exclusive, create bool) (*heldLock, error) {
 	h, err := s.lockFile(d.lockPath(), exclusive, create)
 	if !create && errors.Is(err, fs.ErrNotExist) {
 		// No lock file: the document does not exist, unless the
