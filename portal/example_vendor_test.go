@@ -3,6 +3,7 @@ package portal_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -172,4 +173,24 @@ func ExamplePortal_VendorHistory() {
 	// 2 2026-03-01 00:00 carol@vendor.example organization.create globex
 	// 1 2026-03-01 00:00 carol@vendor.example organization.create acme
 	// next: 0
+}
+
+// The history is kept bounded by pruning what came before an instant,
+// once exported as JSON Lines (P5): here the vendor's history, pruned of
+// what came before the vouchers.
+func ExamplePortal_PruneVendorHistory() {
+	p, ctx, clk, _ := vendorPortal()
+	clk.Add(time.Hour)
+	_, _ = p.IssueVouchers(ctx, vendorTemplate, 50)
+	var archive strings.Builder // in practice a file
+	n, _ := p.PruneVendorHistory(ctx, clk.Now(), &archive)
+	fmt.Println("pruned:", n, "exported lines:", strings.Count(archive.String(), "\n"))
+	page, _, _ := p.VendorHistory(ctx, 0, 10)
+	for _, e := range page {
+		fmt.Println(e.Seq, e.Action, e.Subject)
+	}
+	// Output:
+	// pruned: 2 exported lines: 2
+	// 4 history.prune #1 to #2
+	// 3 vouchers.issue ACT
 }

@@ -98,8 +98,12 @@ func historyPage(h []HistoryEntry, before int64, limit int) ([]HistoryEntry, int
 
 // appendHistory appends an entry to history h, numbered after the last.
 func appendHistory(h []HistoryEntry, a Actor, at time.Time, action, subject, detail string) []HistoryEntry {
+	seq := int64(1)
+	if len(h) > 0 {
+		seq = h[len(h)-1].Seq + 1 // the entries before the first may have been pruned
+	}
 	return append(h, HistoryEntry{
-		Seq: int64(len(h)) + 1, At: at, Actor: a.ID, Org: a.Org,
+		Seq: seq, At: at, Actor: a.ID, Org: a.Org,
 		Action: action, Subject: subject, Detail: detail,
 	})
 }
