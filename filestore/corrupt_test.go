@@ -90,7 +90,7 @@ var corruptCases = []corruptCase{{
 		for i := range 2 {
 			if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error {
 				v.Seq++
-				v.Owners[fmt.Sprint("SN-", i)] = "acme"
+				v.Owners.Put(fmt.Sprint("SN-", i), "acme")
 				v.Customers["reseller"] = []string{"acme"}
 				return nil
 			}); err != nil {

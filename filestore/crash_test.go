@@ -92,7 +92,7 @@ func TestHelperCrashWriter(t *testing.T) {
 		if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error {
 			v.Seq++
 			seq = v.Seq
-			v.Owners["last"] = payload + strconv.FormatInt(seq, 10)
+			v.Owners.Put("last", payload+strconv.FormatInt(seq, 10))
 			return nil
 		}); err != nil {
 			fail(err)
@@ -237,8 +237,8 @@ func crashState(t *testing.T, s *filestore.Store, kill int) map[string]int64 {
 		t.Fatalf("kill %d: organization: %v", kill, err)
 	}
 	err = s.ViewVendor(ctx, func(v *portal.Vendor) error {
-		if v.Seq > 0 && !strings.HasSuffix(v.Owners["last"], "x"+strconv.FormatInt(v.Seq, 10)) {
-			return fmt.Errorf("seq %d, owners %.20q", v.Seq, v.Owners["last"])
+		if v.Seq > 0 && !strings.HasSuffix(v.Owners.Peek("last"), "x"+strconv.FormatInt(v.Seq, 10)) {
+			return fmt.Errorf("seq %d, owners %.20q", v.Seq, v.Owners.Peek("last"))
 		}
 		got["vendor"] = v.Seq
 		return nil

@@ -92,9 +92,9 @@ func sampleOrg(id string) *portal.Organization {
 		ID: id, Name: id + " Inc.", Created: t0,
 		Devices:       portal.TableOf(map[string]portal.Device{"pc-1": {Fingerprint: "pc-1", OS: license.TypeWorkstation, Registered: t0}}),
 		Wallet:        map[string]int{"acme-backup": 2},
-		Subscriptions: map[string]portal.Subscription{}, Redeemed: map[string]portal.WalletRedemption{},
-		Delegations: map[string]portal.Delegation{}, Levels: map[string]string{},
-		History: []portal.HistoryEntry{{Seq: 1, At: t0, Actor: "vendor", Action: "organization.create", Subject: id}},
+		Subscriptions: map[string]portal.Subscription{},
+		Delegations:   map[string]portal.Delegation{},
+		History:       []portal.HistoryEntry{{Seq: 1, At: t0, Actor: "vendor", Action: "organization.create", Subject: id}},
 	}
 }
 
@@ -183,7 +183,7 @@ func TestLookupsLeaveNoFiles(t *testing.T) {
 func TestEmptyVendor(t *testing.T) {
 	s := MustOpen(t, t.TempDir())
 	check := func(v *portal.Vendor) error {
-		if v.Owners == nil || v.Codes == nil || v.Vouchers == nil || v.Serials == nil || v.Upgrades == nil || v.Customers == nil {
+		if v.Customers == nil {
 			return fmt.Errorf("nil map in %+v", v)
 		}
 		return nil
@@ -225,7 +225,7 @@ func TestPersistence(t *testing.T) {
 	if err := s.CreateOrganization(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error { v.Owners["SN-1"] = "acme"; return nil }); err != nil {
+	if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error { v.Owners.Put("SN-1", "acme"); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -262,7 +262,7 @@ func TestPersistence(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := s.ViewVendor(ctx, func(v *portal.Vendor) error {
-		if v.Owners["SN-1"] != "acme" {
+		if v.Owners.Peek("SN-1") != "acme" {
 			t.Errorf("owners %v", v.Owners)
 		}
 		return nil

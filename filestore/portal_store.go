@@ -190,25 +190,10 @@ func (s *Store) readVendor(d doc) (*portal.Vendor, int64, error) {
 	return emptyVendor(v), version, nil
 }
 
-// emptyVendor gives v's nil maps an empty map, as the root package's
-// newVendor does for a new vendor document, so that the portal can add to
-// them.
+// emptyVendor gives v's nil customer index an empty map, as the portal
+// does for a new vendor document, so that the portal can add to it (its
+// tables need nothing).
 func emptyVendor(v *portal.Vendor) *portal.Vendor {
-	if v.Owners == nil {
-		v.Owners = map[string]string{}
-	}
-	if v.Codes == nil {
-		v.Codes = map[string]portal.ActivationCode{}
-	}
-	if v.Vouchers == nil {
-		v.Vouchers = map[string]portal.Voucher{}
-	}
-	if v.Serials == nil {
-		v.Serials = map[string]portal.Serial{}
-	}
-	if v.Upgrades == nil {
-		v.Upgrades = map[string]portal.UpgradeNotice{}
-	}
 	if v.Customers == nil {
 		v.Customers = map[string][]string{}
 	}

@@ -71,14 +71,14 @@ type OrgSummary struct {
 // Organizations lists the organizations, by ID, a page at a time (see the
 // vendor's tools above).
 func (p *Portal) Organizations(ctx context.Context, after string, limit int) ([]OrgSummary, string, error) {
-	return listVendor(ctx, p, after, limit, func(v *Vendor) map[string]OrgSummary { return v.Organizations },
+	return listVendor(ctx, p, after, limit, func(v *Vendor) *Table[OrgSummary] { return &v.Organizations },
 		func(o OrgSummary) OrgSummary { return o })
 }
 
 // ActivationCodes lists the activation codes, by code, each with its
 // redemptions (K5), a page at a time (see the vendor's tools above).
 func (p *Portal) ActivationCodes(ctx context.Context, after string, limit int) ([]ActivationCode, string, error) {
-	return listVendor(ctx, p, after, limit, func(v *Vendor) map[string]ActivationCode { return v.Codes },
+	return listVendor(ctx, p, after, limit, func(v *Vendor) *Table[ActivationCode] { return &v.Codes },
 		func(c ActivationCode) ActivationCode {
 			c.Template = c.Template.Clone()
 			c.Redemptions = maps.Clone(c.Redemptions)
@@ -89,21 +89,21 @@ func (p *Portal) ActivationCodes(ctx context.Context, after string, limit int) (
 // Vouchers lists the vouchers, by ID, converted or not (K6), a page at a
 // time (see the vendor's tools above).
 func (p *Portal) Vouchers(ctx context.Context, after string, limit int) ([]Voucher, string, error) {
-	return listVendor(ctx, p, after, limit, func(v *Vendor) map[string]Voucher { return v.Vouchers },
+	return listVendor(ctx, p, after, limit, func(v *Vendor) *Table[Voucher] { return &v.Vouchers },
 		func(vc Voucher) Voucher { vc.Template = vc.Template.Clone(); return vc })
 }
 
 // Serials lists the serial numbers, by serial number, registered or not
 // (V1), a page at a time (see the vendor's tools above).
 func (p *Portal) Serials(ctx context.Context, after string, limit int) ([]Serial, string, error) {
-	return listVendor(ctx, p, after, limit, func(v *Vendor) map[string]Serial { return v.Serials },
+	return listVendor(ctx, p, after, limit, func(v *Vendor) *Table[Serial] { return &v.Serials },
 		func(s Serial) Serial { s.Template = s.Template.Clone(); return s })
 }
 
 // UpgradeNotices lists the upgrade notices, by notification ID, used or
 // not (V2), a page at a time (see the vendor's tools above).
 func (p *Portal) UpgradeNotices(ctx context.Context, after string, limit int) ([]UpgradeNotice, string, error) {
-	return listVendor(ctx, p, after, limit, func(v *Vendor) map[string]UpgradeNotice { return v.Upgrades },
+	return listVendor(ctx, p, after, limit, func(v *Vendor) *Table[UpgradeNotice] { return &v.Upgrades },
 		func(u UpgradeNotice) UpgradeNotice { u.Products = slices.Clone(u.Products); return u })
 }
 
@@ -130,15 +130,15 @@ func (p *Portal) VendorHistory(ctx context.Context, before int64, limit int) (en
 // listVendor returns a page of the map of the vendor's document that of
 // selects, as the vendor's tools document it, each entry copied by clone
 // so that the caller shares nothing with the store.
-func listVendor[T any](ctx context.Context, p *Portal, after string, limit int, of func(*Vendor) map[string]T, clone func(T) T) ([]T, string, error) {
+func listVendor[T any](ctx context.Context, p *Portal, after string, limit int, of func(*Vendor) *Table[T], clone func(T) T) ([]T, string, error) {
 	if err := checkPageSize(limit); err != nil {
 		return nil, "", err
 	}
 	var out []T
 	var next string
 	err := p.store.ViewVendor(ctx, func(v *Vendor) error {
-		m := of(v)
-		ids := slices.Sorted(maps.Keys(m))
+		t := of(v)
+		ids := t.IDs()
 		i := sort.SearchStrings(ids, after)
 		if i < len(ids) && ids[i] == after {
 			i++
@@ -146,7 +146,7 @@ func listVendor[T any](ctx context.Context, p *Portal, after string, limit int, 
 		end := min(i+limit, len(ids))
 		out = make([]T, 0, end-i)
 		for _, id := range ids[i:end] {
-			out = append(out, clone(m[id]))
+			out = append(out, clone(t.Peek(id)))
 		}
 		if end < len(ids) {
 			next = ids[end-1]

@@ -96,8 +96,8 @@ func TestVendorListings_PagedByCursor(t *testing.T) {
 		}
 	}
 	_, v := h.snapshot()
-	assert.Len(t, v.Codes[codes[0]].Redemptions, 1)
-	assert.Equal(t, []string{"backup"}, v.Codes[codes[0]].Template.Features)
+	assert.Len(t, v.Codes.Peek(codes[0]).Redemptions, 1)
+	assert.Equal(t, []string{"backup"}, v.Codes.Peek(codes[0]).Template.Features)
 
 	orgs, next, err := h.p.Organizations(h.ctx, "zzz", 10)
 	require.NoError(t, err)

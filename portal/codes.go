@@ -217,9 +217,9 @@ func (p *Portal) IssueActivationCodes(ctx context.Context, template license.Lice
 		return nil, err
 	}
 	return p.mint(ctx, n, t, "codes.issue", fmt.Sprintf("activation codes of %d uses", limit),
-		func(v *Vendor, code string) bool { _, ok := v.Codes[code]; return ok },
+		func(v *Vendor, code string) bool { _, ok := v.Codes.Get(code); return ok },
 		func(v *Vendor, code string, now time.Time) {
-			v.Codes[code] = ActivationCode{Code: code, Template: t, Limit: limit, Issued: now, Redemptions: map[string]Redemption{}}
+			v.Codes.Put(code, ActivationCode{Code: code, Template: t, Limit: limit, Issued: now, Redemptions: map[string]Redemption{}})
 		})
 }
 
@@ -282,7 +282,7 @@ func (s *OrgScope) RedeemCode(ctx context.Context, code, fingerprint string) (st
 	}
 	if pending != nil {
 		if err := s.view(ctx, func(o *Organization) error {
-			o = o.Clone()
+			defer o.begin()() // a trial: whatever it changes is put back
 			o.Keys.Put(pending.ID, OrgKey{License: pending})
 			_, _, err := s.p.activateDevice(o, s.actor, now, pending, fingerprint)
 			return err
@@ -305,7 +305,7 @@ func (s *OrgScope) RedeemCode(ctx context.Context, code, fingerprint string) (st
 			ac.Redemptions = map[string]Redemption{}
 		}
 		ac.Redemptions[fingerprint] = Redemption{Org: s.org, License: l.ID, Key: k, At: now}
-		v.Codes[c] = ac
+		v.Codes.Put(c, ac)
 		key = k
 		return nil
 	})
@@ -319,7 +319,7 @@ func (s *OrgScope) RedeemCode(ctx context.Context, code, fingerprint string) (st
 // may redeem it for org, and the device's redemption if it redeemed it
 // already (then its Key is set).
 func (v *Vendor) redeemable(c, fp, org string) (ActivationCode, Redemption, error) {
-	ac, ok := v.Codes[c]
+	ac, ok := v.Codes.Get(c)
 	if !ok {
 		return ac, Redemption{}, ErrUnknownCode
 	}
@@ -366,9 +366,9 @@ func (p *Portal) IssueVouchers(ctx context.Context, template license.License, n 
 		return nil, err
 	}
 	return p.mint(ctx, n, t, "vouchers.issue", "vouchers",
-		func(v *Vendor, code string) bool { _, ok := v.Vouchers[code]; return ok },
+		func(v *Vendor, code string) bool { _, ok := v.Vouchers.Get(code); return ok },
 		func(v *Vendor, code string, now time.Time) {
-			v.Vouchers[code] = Voucher{ID: code, Template: t, Issued: now}
+			v.Vouchers.Put(code, Voucher{ID: code, Template: t, Issued: now})
 		})
 }
 
@@ -394,7 +394,7 @@ func (s *OrgScope) ConvertVoucher(ctx context.Context, voucher string) (string, 
 	now := s.p.now()
 	var key string
 	err = s.p.store.UpdateVendor(ctx, func(v *Vendor) error {
-		vc, ok := v.Vouchers[id]
+		vc, ok := v.Vouchers.Get(id)
 		switch {
 		case !ok:
 			return ErrUnknownCode
@@ -409,7 +409,7 @@ func (s *OrgScope) ConvertVoucher(ctx context.Context, voucher string) (string, 
 			return err
 		}
 		vc.Converted, vc.Org, vc.Key, vc.At = true, s.org, k, now
-		v.Vouchers[id] = vc
+		v.Vouchers.Put(id, vc)
 		key = k
 		return nil
 	})
@@ -430,9 +430,9 @@ func (p *Portal) IssueSerials(ctx context.Context, template license.License, n i
 		return nil, err
 	}
 	return p.mint(ctx, n, t, "serials.issue", "serial numbers",
-		func(v *Vendor, code string) bool { _, ok := v.Serials[code]; return ok },
+		func(v *Vendor, code string) bool { _, ok := v.Serials.Get(code); return ok },
 		func(v *Vendor, code string, now time.Time) {
-			v.Serials[code] = Serial{Serial: code, Template: t, Issued: now}
+			v.Serials.Put(code, Serial{Serial: code, Template: t, Issued: now})
 		})
 }
 
@@ -483,7 +483,7 @@ func (s *OrgScope) GetKey(ctx context.Context, serial string, r Registration) (s
 	now := s.p.now()
 	var key string
 	err = s.p.store.UpdateVendor(ctx, func(v *Vendor) error {
-		se, ok := v.Serials[sn]
+		se, ok := v.Serials.Get(sn)
 		switch {
 		case !ok:
 			return ErrUnknownCode
@@ -501,7 +501,7 @@ func (s *OrgScope) GetKey(ctx context.Context, serial string, r Registration) (s
 			return err
 		}
 		se.Org, se.Registration, se.Key, se.At = s.org, r, k, now
-		v.Serials[sn] = se
+		v.Serials.Put(sn, se)
 		key = k
 		return nil
 	})
@@ -543,18 +543,18 @@ func (p *Portal) IssueUpgrade(ctx context.Context, org, fromLicenseID string, pr
 	now := p.now()
 	var id string
 	err := p.store.UpdateVendor(ctx, func(v *Vendor) error {
-		if _, ok := v.Owners[fromLicenseID]; !ok {
+		if _, ok := v.Owners.Get(fromLicenseID); !ok {
 			return fmt.Errorf("%w: the portal knows no license %q", ErrNoSuchKey, fromLicenseID)
 		}
 		if err := v.canUse(fromLicenseID, org, useReplace); err != nil {
 			return err
 		}
 		var err error
-		id, err = newCode(func(c string) bool { _, ok := v.Upgrades[c]; return ok })
+		id, err = newCode(func(c string) bool { _, ok := v.Upgrades.Get(c); return ok })
 		if err != nil {
 			return err
 		}
-		v.Upgrades[id] = UpgradeNotice{ID: id, Org: org, From: fromLicenseID, Products: products, MaxQuantity: maxQuantity, Issued: now}
+		v.Upgrades.Put(id, UpgradeNotice{ID: id, Org: org, From: fromLicenseID, Products: products, MaxQuantity: maxQuantity, Issued: now})
 		v.record(vendorActor(ctx), now, "upgrade.issue", fromLicenseID,
 			fmt.Sprintf("%s for %s: %s, at most %d", id, org, strings.Join(products, ", "), maxQuantity))
 		return nil
@@ -645,11 +645,11 @@ func (s *OrgScope) Upgrade(ctx context.Context, notificationID, product string, 
 		if err != nil {
 			return err
 		}
-		life := v.Lives[n.From]
+		life := v.Lives.Peek(n.From)
 		life.By = l.ID
-		v.Lives[n.From] = life
+		v.Lives.Put(n.From, life)
 		n.Used, n.Product, n.Quantity, n.Key, n.At = true, product, quantity, k, now
-		v.Upgrades[id] = n
+		v.Upgrades.Put(id, n)
 		key = k
 		return nil
 	})
@@ -662,7 +662,7 @@ func (s *OrgScope) Upgrade(ctx context.Context, notificationID, product string, 
 // upgrade returns the upgrade notice id, if org may take it up with that
 // product and quantity, or took it up so already (then n.Used is set).
 func (v *Vendor) upgrade(id, org, product string, quantity int) (UpgradeNotice, error) {
-	n, ok := v.Upgrades[id]
+	n, ok := v.Upgrades.Get(id)
 	switch {
 	case !ok:
 		return n, ErrUnknownCode

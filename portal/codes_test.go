@@ -195,9 +195,9 @@ func TestRedeemCode_K5_GivesAKeyIntoTheKeyStorage(t *testing.T) {
 	assert.Subset(t, h.historyActions("acme"), []string{"admin@acme code.redeem ACT-1", "admin@acme key.add ACT-1"})
 
 	_, v := h.snapshot()
-	r := v.Codes[code].Redemptions["laptop-1"]
+	r := v.Codes.Peek(code).Redemptions["laptop-1"]
 	assert.Equal(t, portal.Redemption{Org: "acme", License: "ACT-1", Key: key, At: day("2026-02-01")}, r)
-	assert.Equal(t, "acme", v.Owners["ACT-1"])
+	assert.Equal(t, "acme", v.Owners.Peek("ACT-1"))
 }
 
 // Redeeming again from the same device is idempotent (K5): the same key,
@@ -366,8 +366,8 @@ func TestRedeemCode_K5_ConcurrentSingleUse(t *testing.T) {
 	assert.EqualValues(t, 1, ok.Load())
 	assert.EqualValues(t, 999, used.Load())
 	_, v := h.snapshot()
-	assert.Len(t, v.Codes[code].Redemptions, 1)
-	assert.Len(t, v.Owners, 1)
+	assert.Len(t, v.Codes.Peek(code).Redemptions, 1)
+	assert.Equal(t, 1, v.Owners.Len())
 	assert.Len(t, append(h.keyIDs("acme"), h.keyIDs("globex")...), 1)
 
 	// The same device asking concurrently always gets the same key.
@@ -403,7 +403,7 @@ func TestConvertVoucher_K6_ConvertsOnce(t *testing.T) {
 	assert.Contains(t, h.historyActions("acme"), "admin@acme voucher.convert "+l.ID)
 	_, v := h.snapshot()
 	assert.Equal(t, portal.Voucher{ID: vouchers[0], Template: cdTemplate("OEM"), Issued: day("2026-01-01"),
-		Converted: true, Org: "acme", Key: key, At: day("2026-01-01")}, v.Vouchers[vouchers[0]])
+		Converted: true, Org: "acme", Key: key, At: day("2026-01-01")}, v.Vouchers.Peek(vouchers[0]))
 
 	for _, c := range []struct {
 		name    string
@@ -456,8 +456,8 @@ func TestGetKey_V1_SerialAndRegistrationGiveAKey(t *testing.T) {
 	assert.Equal(t, "acme", l.Organization)
 	assert.Equal(t, []string{l.ID}, h.keyIDs("acme"))
 	_, v := h.snapshot()
-	assert.Equal(t, reg, v.Serials[sn].Registration)
-	assert.Equal(t, "acme", v.Serials[sn].Org)
+	assert.Equal(t, reg, v.Serials.Peek(sn).Registration)
+	assert.Equal(t, "acme", v.Serials.Peek(sn).Org)
 
 	h.at(day("2026-02-01"))
 	key2, l2, err := h.as("acme").GetKey(h.ctx, strings.ToLower(sn), portal.Registration{Company: "Acme", Contact: "Bob", Email: "bob@acme.example"})
@@ -526,8 +526,8 @@ func TestUpgrade_V2_NotificationProductAndQuantityGiveANewKey(t *testing.T) {
 	assert.True(t, keys[0].AutoDistribute, "the old key's distribution carries over")
 	assert.Subset(t, h.historyActions("acme"), []string{"admin@acme upgrade " + l.ID, "admin@acme key.remove SN-1"})
 	_, v := h.snapshot()
-	assert.True(t, v.Upgrades[id].Used)
-	assert.Equal(t, "acme", v.Owners[l.ID])
+	assert.True(t, v.Upgrades.Peek(id).Used)
+	assert.Equal(t, "acme", v.Owners.Peek(l.ID))
 
 	h.refused(t, portal.ErrUpgradeUsed, func() error {
 		_, _, err := h.as("acme").Upgrade(h.ctx, id, "acme-vault", 3)

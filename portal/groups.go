@@ -465,10 +465,10 @@ func (p *Portal) placeGroupOf(o *Organization, actor Actor, gid string, now time
 // for each license of a large group.
 func (p *Portal) usedLevelEvents(o *Organization, l *license.License, used int, now time.Time) []license.Event {
 	level := usageLevel(used, l.Quantity)
-	if level == o.Levels[l.ID] {
+	if level == o.Levels.Peek(l.ID) {
 		return nil
 	}
-	o.Levels[l.ID] = level
+	o.Levels.Put(l.ID, level)
 	var events []license.Event
 	if level != "" {
 		events = append(events, newEvent(EventUsageLevel, now, l.ID,

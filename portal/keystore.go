@@ -73,7 +73,7 @@ func (s *OrgScope) AddKey(ctx context.Context, key string, opts KeyOptions) (*li
 		if _, ok := o.Keys.Get(l.ID); ok {
 			return nil, fmt.Errorf("%w: %s", ErrKeyInStorage, l.ID)
 		}
-		if _, ok := o.Redeemed[l.ID]; ok { // its licenses went to the wallet (P1)
+		if _, ok := o.Redeemed.Get(l.ID); ok { // its licenses went to the wallet (P1)
 			return nil, fmt.Errorf("%w: %s", ErrKeyRedeemed, l.ID)
 		}
 		o.addKey(s.actor, now, key, l, opts)
@@ -112,7 +112,7 @@ func (p *Portal) removeKey(o *Organization, a Actor, id string, now time.Time) (
 	for sid := range o.Seats.OfLicense(id) {
 		o.Seats.Delete(sid)
 	}
-	delete(o.Levels, id)
+	o.Levels.Delete(id)
 	if k.Group != "" {
 		if g, ok := o.Groups.Get(k.Group); ok {
 			g.Licenses = slices.DeleteFunc(g.Licenses, func(x string) bool { return x == id })
@@ -213,8 +213,8 @@ func (p *Portal) issue(v *Vendor, template license.License, org string, now time
 	for {
 		v.Seq++
 		l.ID = prefix + "-" + strconv.FormatInt(v.Seq, 10)
-		_, owned := v.Owners[l.ID]
-		if _, known := v.Lives[l.ID]; !owned && !known {
+		_, owned := v.Owners.Get(l.ID)
+		if _, known := v.Lives.Get(l.ID); !owned && !known {
 			break
 		}
 	}
@@ -343,8 +343,8 @@ func (p *Portal) limit(l *license.License) int {
 func (p *Portal) levelEvents(o *Organization, id string, now time.Time) []license.Event {
 	u := o.usage(id, p.cfg.Overage)
 	var events []license.Event
-	if u.Level != o.Levels[id] {
-		o.Levels[id] = u.Level
+	if u.Level != o.Levels.Peek(id) {
+		o.Levels.Put(id, u.Level)
 		if u.Level != "" {
 			events = append(events, newEvent(EventUsageLevel, now, id,
 				fmt.Sprintf("%s: %d of %d used (%s)", id, u.Used, u.License.Quantity, u.Level)))

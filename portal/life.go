@@ -90,17 +90,14 @@ func (v *Vendor) use(id, org string, u lifeUse, now time.Time) error {
 	if err := v.canUse(id, org, u); err != nil {
 		return err
 	}
-	life := v.Lives[id]
+	life := v.Lives.Peek(id)
 	next := [...]LifeState{useHold: LifeHeld, useRedeem: LifeRedeemed, useReplace: LifeReplaced, useRevoke: LifeRevoked}[u]
 	if life.State == next {
 		return nil
 	}
-	if v.Lives == nil {
-		v.Lives = map[string]LicenseLife{}
-	}
-	v.Lives[id] = LicenseLife{State: next, Since: now}
+	v.Lives.Put(id, LicenseLife{State: next, Since: now})
 	if u != useRevoke {
-		v.Owners[id] = org
+		v.Owners.Put(id, org)
 	}
 	return nil
 }
@@ -108,8 +105,8 @@ func (v *Vendor) use(id, org string, u lifeUse, now time.Time) error {
 // canUse reports whether license id may be put to use u for
 // organization org, without changing anything.
 func (v *Vendor) canUse(id, org string, u lifeUse) error {
-	life := v.Lives[id]
-	if owner, ok := v.Owners[id]; ok && owner != org && u != useRevoke {
+	life := v.Lives.Peek(id)
+	if owner, ok := v.Owners.Get(id); ok && owner != org && u != useRevoke {
 		return fmt.Errorf("%w: %s", ErrOtherOrganization, id)
 	}
 	switch {

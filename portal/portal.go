@@ -132,10 +132,7 @@ func (p *Portal) CreateOrganization(ctx context.Context, id, name string) error 
 		return err
 	}
 	return p.store.UpdateVendor(ctx, func(v *Vendor) error {
-		if v.Organizations == nil {
-			v.Organizations = map[string]OrgSummary{}
-		}
-		v.Organizations[id] = OrgSummary{ID: id, Name: name, Created: o.Created}
+		v.Organizations.Put(id, OrgSummary{ID: id, Name: name, Created: o.Created})
 		v.record(a, o.Created, "organization.create", id, name)
 		return nil
 	})
@@ -216,19 +213,19 @@ func (p *Portal) deliver(events []license.Event) {
 // [PortalStore] loads and saves it whole; the portal's methods are the way
 // to read and change it.
 type Organization struct {
-	ID            string                      `json:"id"`
-	Name          string                      `json:"name"`
-	Created       time.Time                   `json:"created"`
-	Keys          Table[OrgKey]               `json:"keys"`          // key storage, by license ID (D1)
-	Devices       Table[Device]               `json:"devices"`       // by fingerprint (D3)
-	Seats         SeatTable                   `json:"seats"`         // by seat ID, see seatID
-	Groups        Table[Group]                `json:"groups"`        // license groups, by ID (G1)
-	Wallet        map[string]int              `json:"wallet"`        // spare licenses, by product (P1)
-	Subscriptions map[string]Subscription     `json:"subscriptions"` // by ID (P3)
-	Redeemed      map[string]WalletRedemption `json:"redeemed"`      // license keys redeemed into the wallet, by license ID (P1)
-	Delegations   map[string]Delegation       `json:"delegations"`   // partners this organization delegated to, by partner ID (V4)
-	Levels        map[string]string           `json:"levels"`        // last usage level sent per license (D6)
-	History       []HistoryEntry              `json:"history"`       // append-only, oldest first (P5)
+	ID            string                  `json:"id"`
+	Name          string                  `json:"name"`
+	Created       time.Time               `json:"created"`
+	Keys          Table[OrgKey]           `json:"keys"`          // key storage, by license ID (D1)
+	Devices       Table[Device]           `json:"devices"`       // by fingerprint (D3)
+	Seats         SeatTable               `json:"seats"`         // by seat ID, see seatID
+	Groups        Table[Group]            `json:"groups"`        // license groups, by ID (G1)
+	Wallet        map[string]int          `json:"wallet"`        // spare licenses, by product (P1)
+	Subscriptions map[string]Subscription `json:"subscriptions"` // by ID (P3)
+	Redeemed      Table[WalletRedemption] `json:"redeemed"`      // license keys redeemed into the wallet, by license ID (P1)
+	Delegations   map[string]Delegation   `json:"delegations"`   // partners this organization delegated to, by partner ID (V4)
+	Levels        Table[string]           `json:"levels"`        // last usage level sent per license (D6)
+	History       []HistoryEntry          `json:"history"`       // append-only, oldest first (P5)
 }
 
 // OrgKey is a license key in an organization's key storage (D1).
@@ -343,8 +340,7 @@ func newOrganization(id, name string, now time.Time) *Organization {
 	return &Organization{
 		ID: id, Name: name, Created: now,
 		Wallet: map[string]int{}, Subscriptions: map[string]Subscription{},
-		Redeemed:    map[string]WalletRedemption{},
-		Delegations: map[string]Delegation{}, Levels: map[string]string{},
+		Delegations: map[string]Delegation{},
 	}
 }
 
@@ -366,20 +362,22 @@ func (o *Organization) begin() (rollback func()) {
 	o.Devices.begin()
 	o.Seats.begin()
 	o.Groups.begin()
+	o.Redeemed.begin()
+	o.Levels.begin()
 	saved := *o
 	o.Wallet = maps.Clone(o.Wallet)
 	o.Subscriptions = maps.Clone(o.Subscriptions)
-	o.Redeemed = maps.Clone(o.Redeemed)
 	o.Delegations = maps.Clone(o.Delegations)
-	o.Levels = maps.Clone(o.Levels)
 	return func() {
 		o.Keys.rollback(nil)
 		o.Devices.rollback(nil)
 		o.Seats.rollback()
 		o.Groups.rollback(nil)
+		o.Redeemed.rollback(nil)
+		o.Levels.rollback(nil)
 		o.ID, o.Name, o.Created = saved.ID, saved.Name, saved.Created
-		o.Wallet, o.Subscriptions, o.Redeemed = saved.Wallet, saved.Subscriptions, saved.Redeemed
-		o.Delegations, o.Levels, o.History = saved.Delegations, saved.Levels, saved.History
+		o.Wallet, o.Subscriptions = saved.Wallet, saved.Subscriptions
+		o.Delegations, o.History = saved.Delegations, saved.History
 	}
 }
 
@@ -389,6 +387,8 @@ func (o *Organization) commit() {
 	o.Devices.commit()
 	o.Seats.commit()
 	o.Groups.commit()
+	o.Redeemed.commit()
+	o.Levels.commit()
 }
 
 // record appends a history entry (P5).
@@ -407,9 +407,9 @@ func (o *Organization) Clone() *Organization {
 	c.Groups = o.Groups.clone()
 	c.Wallet = maps.Clone(o.Wallet)
 	c.Subscriptions = maps.Clone(o.Subscriptions)
-	c.Redeemed = maps.Clone(o.Redeemed)
+	c.Redeemed = o.Redeemed.clone()
 	c.Delegations = maps.Clone(o.Delegations)
-	c.Levels = maps.Clone(o.Levels)
+	c.Levels = o.Levels.clone()
 	c.History = slices.Clip(o.History)
 	return &c
 }

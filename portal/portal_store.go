@@ -3,7 +3,6 @@ package portal
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 
@@ -40,58 +39,86 @@ type PortalStore interface {
 
 // Vendor is the vendor's document: what is shared by all organizations.
 type Vendor struct {
-	Seq    int64             `json:"seq"`    // last number handed out, for IDs
-	Owners map[string]string `json:"owners"` // license ID → organization (P4)
+	Seq    int64         `json:"seq"`    // last number handed out, for IDs
+	Owners Table[string] `json:"owners"` // license ID → organization (P4)
 	// Lives is where each license is in its one life across the vendor,
 	// by license ID: see [LifeState]. Only [Vendor.use] changes it.
-	Lives    map[string]LicenseLife    `json:"lives,omitempty"`
-	Codes    map[string]ActivationCode `json:"codes"`    // by code, normalized (K5)
-	Vouchers map[string]Voucher        `json:"vouchers"` // by voucher ID (K6)
-	Serials  map[string]Serial         `json:"serials"`  // by serial number (V1)
-	Upgrades map[string]UpgradeNotice  `json:"upgrades"` // by notification ID (V2)
+	Lives    Table[LicenseLife]    `json:"lives,omitzero"`
+	Codes    Table[ActivationCode] `json:"codes"`    // by code, normalized (K5)
+	Vouchers Table[Voucher]        `json:"vouchers"` // by voucher ID (K6)
+	Serials  Table[Serial]         `json:"serials"`  // by serial number (V1)
+	Upgrades Table[UpgradeNotice]  `json:"upgrades"` // by notification ID (V2)
 	// Customers indexes, by partner, the customers that delegated to it
 	// (V4), sorted. It is only an index: [Portal.Customers] checks each
 	// customer's Delegations again, so a stale entry grants nothing.
 	Customers map[string][]string `json:"customers,omitempty"`
 	// Organizations lists the organizations [Portal.CreateOrganization]
 	// created, by ID.
-	Organizations map[string]OrgSummary `json:"organizations,omitempty"`
+	Organizations Table[OrgSummary] `json:"organizations,omitzero"`
 	// History is the vendor's own history: who created, issued or
 	// revoked what, and when (P5). Append-only, oldest first.
 	History []HistoryEntry `json:"history,omitempty"`
 }
 
-func newVendor() *Vendor {
-	return &Vendor{
-		Owners: map[string]string{}, Lives: map[string]LicenseLife{}, Codes: map[string]ActivationCode{}, Vouchers: map[string]Voucher{},
-		Serials: map[string]Serial{}, Upgrades: map[string]UpgradeNotice{},
-	}
-}
+func newVendor() *Vendor { return &Vendor{Customers: map[string][]string{}} }
 
 // Clone returns a copy of v that shares nothing the portal changes.
 func (v *Vendor) Clone() *Vendor {
 	c := *v
-	c.Owners = maps.Clone(v.Owners)
-	c.Lives = maps.Clone(v.Lives)
-	c.Codes = maps.Clone(v.Codes)
-	for k, code := range c.Codes {
-		code.Redemptions = maps.Clone(code.Redemptions)
-		c.Codes[k] = code
-	}
-	c.Vouchers = maps.Clone(v.Vouchers)
-	c.Serials = maps.Clone(v.Serials)
-	c.Upgrades = maps.Clone(v.Upgrades)
-	c.Customers = maps.Clone(v.Customers)
-	for k, cs := range c.Customers {
-		c.Customers[k] = slices.Clone(cs)
-	}
-	for k, u := range c.Upgrades {
-		u.Products = slices.Clone(u.Products)
-		c.Upgrades[k] = u
-	}
-	c.Organizations = maps.Clone(v.Organizations)
+	c.Owners = v.Owners.clone()
+	c.Lives = v.Lives.clone()
+	c.Codes = v.Codes.clone()
+	c.Vouchers = v.Vouchers.clone()
+	c.Serials = v.Serials.clone()
+	c.Upgrades = v.Upgrades.clone()
+	c.Customers = cloneCustomers(v.Customers)
+	c.Organizations = v.Organizations.clone()
 	c.History = slices.Clip(v.History)
 	return &c
+}
+
+// cloneCustomers copies the customers index, never nil, so that the
+// portal can add to it.
+func cloneCustomers(m map[string][]string) map[string][]string {
+	c := make(map[string][]string, len(m))
+	for k, cs := range m {
+		c[k] = slices.Clone(cs)
+	}
+	return c
+}
+
+// begin starts an update of v in place, as [Organization.begin] does.
+func (v *Vendor) begin() (rollback func()) {
+	v.Owners.begin()
+	v.Lives.begin()
+	v.Codes.begin()
+	v.Vouchers.begin()
+	v.Serials.begin()
+	v.Upgrades.begin()
+	v.Organizations.begin()
+	seq, customers, history := v.Seq, v.Customers, v.History
+	v.Customers = cloneCustomers(v.Customers)
+	return func() {
+		v.Owners.rollback(nil)
+		v.Lives.rollback(nil)
+		v.Codes.rollback(nil)
+		v.Vouchers.rollback(nil)
+		v.Serials.rollback(nil)
+		v.Upgrades.rollback(nil)
+		v.Organizations.rollback(nil)
+		v.Seq, v.Customers, v.History = seq, customers, history
+	}
+}
+
+// commit keeps the changes since begin.
+func (v *Vendor) commit() {
+	v.Owners.commit()
+	v.Lives.commit()
+	v.Codes.commit()
+	v.Vouchers.commit()
+	v.Serials.commit()
+	v.Upgrades.commit()
+	v.Organizations.commit()
 }
 
 // MemoryPortalStore is a [PortalStore] in memory: for tests, and for
@@ -191,11 +218,18 @@ func (s *MemoryPortalStore) UpdateVendor(ctx context.Context, fn func(*Vendor) e
 	}
 	s.vmu.Lock()
 	defer s.vmu.Unlock()
-	c := s.vendor.Clone()
-	if err := fn(c); err != nil {
+	rollback := s.vendor.begin() // see UpdateOrganization
+	done := false
+	defer func() {
+		if !done {
+			rollback()
+		}
+	}()
+	if err := fn(s.vendor); err != nil {
 		return err
 	}
-	s.vendor = c
+	s.vendor.commit()
+	done = true
 	return nil
 }
 

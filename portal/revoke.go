@@ -39,8 +39,8 @@ func (p *Portal) Revoke(ctx context.Context, licenseID, reason string) error {
 	now := p.now()
 	var owner string
 	err := p.store.UpdateVendor(ctx, func(v *Vendor) error {
-		owner = v.Owners[licenseID]
-		if v.Lives[licenseID].State == LifeRevoked {
+		owner = v.Owners.Peek(licenseID)
+		if v.Lives.Peek(licenseID).State == LifeRevoked {
 			return nil
 		}
 		if err := v.use(licenseID, "", useRevoke, now); err != nil {
@@ -72,7 +72,7 @@ func (p *Portal) Revoke(ctx context.Context, licenseID, reason string) error {
 // already, and returns the events that causes.
 func (p *Portal) revokeIn(o *Organization, a Actor, id, reason string, now time.Time) ([]license.Event, error) {
 	events := p.settle(o, now)
-	r, redeemed := o.Redeemed[id]
+	r, redeemed := o.Redeemed.Get(id)
 	_, held := o.Keys.Get(id)
 	if !held && (!redeemed || !r.Revoked.IsZero()) {
 		return events, nil
@@ -89,7 +89,7 @@ func (p *Portal) revokeIn(o *Organization, a Actor, id, reason string, now time.
 		gone := min(r.Wallet, o.Wallet[r.Product])
 		o.Wallet[r.Product] -= gone
 		r.Revoked = now
-		o.Redeemed[id] = r
+		o.Redeemed.Put(id, r)
 		o.record(a, now, "wallet.revoke", id, fmt.Sprintf("%d %s licenses leave the wallet", gone, r.Product))
 	}
 	return events, nil

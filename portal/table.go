@@ -8,10 +8,19 @@ import (
 	"slices"
 )
 
-// record is a value a [Table] holds: it can copy itself deeply, so that
-// what Get hands out shares nothing with what the table keeps.
+// record is a value a [Table] holds that can copy itself deeply, so that
+// what Get hands out shares nothing with what the table keeps. A value
+// with nothing to share, such as a string, needs no clone method.
 type record[V any] interface {
 	clone() V
+}
+
+// cloned returns a deep copy of v.
+func cloned[V any](v V) V {
+	if r, ok := any(v).(record[V]); ok {
+		return r.clone()
+	}
+	return v
 }
 
 // Table holds an organization's records of one kind, by ID: its keys,
@@ -23,7 +32,7 @@ type record[V any] interface {
 //
 // A Table is not safe for concurrent use; a [PortalStore] serializes the
 // updates of an organization.
-type Table[V record[V]] struct {
+type Table[V any] struct {
 	m map[string]V
 	// undo holds, while an update runs, the value each changed record
 	// had before it, oldest first.
@@ -39,7 +48,7 @@ type undone[V any] struct {
 
 // TableOf returns a table of the records in m, which it takes over: for
 // stores that read an organization, and for tests.
-func TableOf[V record[V]](m map[string]V) Table[V] { return Table[V]{m: m} }
+func TableOf[V any](m map[string]V) Table[V] { return Table[V]{m: m} }
 
 // SeatsOf returns a seat table of the seats in m, which it takes over.
 func SeatsOf(m map[string]Seat) SeatTable { return SeatTable{Table: Table[Seat]{m: m}} }
@@ -50,7 +59,7 @@ func (t *Table[V]) Get(id string) (V, bool) {
 	if !ok {
 		return v, false
 	}
-	return v.clone(), true
+	return cloned(v), true
 }
 
 // Peek returns the record with that ID, or the zero value, without
@@ -95,7 +104,7 @@ func (t *Table[V]) IDs() []string { return slices.Sorted(maps.Keys(t.m)) }
 func (t *Table[V]) clone() Table[V] {
 	c := Table[V]{m: make(map[string]V, len(t.m))}
 	for id, v := range t.m {
-		c.m[id] = v.clone()
+		c.m[id] = cloned(v)
 	}
 	return c
 }
@@ -313,3 +322,13 @@ func (t Table[V]) Equal(u Table[V]) bool {
 
 // Equal reports whether t and u hold the same seats.
 func (t SeatTable) Equal(u SeatTable) bool { return t.Table.Equal(u.Table) }
+
+func (c ActivationCode) clone() ActivationCode {
+	c.Redemptions = maps.Clone(c.Redemptions)
+	return c
+}
+
+func (u UpgradeNotice) clone() UpgradeNotice {
+	u.Products = slices.Clone(u.Products)
+	return u
+}

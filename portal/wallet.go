@@ -128,7 +128,7 @@ func (s *OrgScope) Redeem(ctx context.Context, key string, consume int) (WalletR
 	// license for it, so that a refusal claims nothing; the update checks
 	// again, as the organization may have changed meanwhile.
 	if err := s.view(ctx, func(o *Organization) error {
-		o = o.Clone()
+		defer o.begin()() // a trial: whatever it changes is put back
 		s.p.settle(o, now)
 		return o.checkRedeem(l, consume)
 	}); err != nil {
@@ -157,10 +157,7 @@ func (s *OrgScope) Redeem(ctx context.Context, key string, consume int) (WalletR
 			o.Wallet = map[string]int{}
 		}
 		o.Wallet[l.Product] += r.Wallet
-		if o.Redeemed == nil {
-			o.Redeemed = map[string]WalletRedemption{}
-		}
-		o.Redeemed[l.ID] = r
+		o.Redeemed.Put(l.ID, r)
 		o.record(s.actor, now, "wallet.redeem", l.ID,
 			fmt.Sprintf("%d %s licenses: %d consumed, %d to the wallet", l.Quantity, l.Product, consume, r.Wallet))
 		return events, nil
@@ -174,7 +171,7 @@ func (s *OrgScope) Redeem(ctx context.Context, key string, consume int) (WalletR
 // checkRedeem reports whether o can redeem license l, consuming consume
 // of its licenses for the subscription of its product.
 func (o *Organization) checkRedeem(l *license.License, consume int) error {
-	if _, ok := o.Redeemed[l.ID]; ok {
+	if _, ok := o.Redeemed.Get(l.ID); ok {
 		return fmt.Errorf("%w: %s", ErrKeyRedeemed, l.ID)
 	}
 	if _, ok := o.Keys.Get(l.ID); ok {
@@ -339,8 +336,8 @@ func (s *OrgScope) Wallet(ctx context.Context) (map[string]int, error) {
 func (s *OrgScope) Redemptions(ctx context.Context) ([]WalletRedemption, error) {
 	var out []WalletRedemption
 	err := s.view(ctx, func(o *Organization) error {
-		for _, id := range slices.Sorted(maps.Keys(o.Redeemed)) {
-			out = append(out, o.Redeemed[id])
+		for _, id := range o.Redeemed.IDs() {
+			out = append(out, o.Redeemed.Peek(id))
 		}
 		return nil
 	})
@@ -352,7 +349,7 @@ func (s *OrgScope) Redemptions(ctx context.Context) ([]WalletRedemption, error) 
 func (s *OrgScope) projected(ctx context.Context, fn func(o *Organization)) error {
 	now := s.p.now()
 	return s.view(ctx, func(o *Organization) error {
-		o = o.Clone()
+		defer o.begin()() // a trial: whatever it changes is put back
 		s.p.settle(o, now)
 		fn(o)
 		return nil

@@ -246,7 +246,7 @@ func TestMultiProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = store.ViewVendor(ctx, func(v *portal.Vendor) error {
-		if n := len(v.Codes[codes[0]].Redemptions); n != 1 {
+		if n := len(v.Codes.Peek(codes[0]).Redemptions); n != 1 {
 			t.Errorf("the code has %d redemptions, want 1", n)
 		}
 		return nil

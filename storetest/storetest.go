@@ -345,17 +345,35 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 		if n, u := usage(); n != 1 || u != 1 {
 			t.Errorf("after a panicking update, SN-1 has %d seats, %d units; want 1, 1", n, u)
 		}
-		err = s.UpdateVendor(ctx, func(v *portal.Vendor) error {
+		changeVendor := func(v *portal.Vendor) {
 			v.Seq = 1000
-			v.Owners["SN-1"] = "acme"
+			v.Owners.Put("SN-1", "acme")
+			v.Codes.Put("C", portal.ActivationCode{Code: "C", Limit: 1})
+			v.Customers["reseller"] = append(v.Customers["reseller"], "acme")
+			v.History = append(v.History, portal.HistoryEntry{Seq: 1, Action: "nothing"})
+		}
+		err = s.UpdateVendor(ctx, func(v *portal.Vendor) error {
+			changeVendor(v)
 			return refused
 		})
 		if !errors.Is(err, refused) {
 			t.Fatalf("UpdateVendor = %v, want fn's error", err)
 		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("a vendor update whose function panics did not panic")
+				}
+			}()
+			_ = s.UpdateVendor(ctx, func(v *portal.Vendor) error {
+				changeVendor(v)
+				panic("update panics")
+			})
+		}()
 		_ = s.ViewVendor(ctx, func(v *portal.Vendor) error {
-			if v.Seq != 0 || len(v.Owners) != 0 {
-				t.Errorf("a refused vendor update changed the vendor: seq %d, owners %v", v.Seq, v.Owners)
+			if v.Seq != 0 || v.Owners.Len() != 0 || v.Codes.Len() != 0 || len(v.Customers) != 0 || len(v.History) != 0 {
+				t.Errorf("a refused vendor update changed the vendor: seq %d, owners %d, codes %d, customers %v, history %d",
+					v.Seq, v.Owners.Len(), v.Codes.Len(), v.Customers, len(v.History))
 			}
 			return nil
 		})
@@ -474,14 +492,14 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 		// A new store's vendor document is empty but writable.
 		err := s.UpdateVendor(ctx, func(v *portal.Vendor) error {
 			v.Seq = 3
-			v.Owners["SN-1"] = "acme"
-			v.Codes["C"] = portal.ActivationCode{Code: "C", Limit: 1, Issued: t0,
-				Redemptions: map[string]portal.Redemption{"pc-1": {Org: "acme", License: "SN-1", Key: "k", At: t0}}}
-			v.Vouchers["V"] = portal.Voucher{ID: "V", Issued: t0}
-			v.Serials["S"] = portal.Serial{Serial: "S", Issued: t0}
-			v.Upgrades["U"] = portal.UpgradeNotice{ID: "U", Org: "acme", Products: []string{"p"}, MaxQuantity: 2, Issued: t0}
-			v.Lives = map[string]portal.LicenseLife{"SN-1": {State: portal.LifeReplaced, Since: t0, By: "SN-2"}}
-			v.Organizations = map[string]portal.OrgSummary{"acme": {ID: "acme", Name: "Acme", Created: t0}}
+			v.Owners.Put("SN-1", "acme")
+			v.Codes.Put("C", portal.ActivationCode{Code: "C", Limit: 1, Issued: t0,
+				Redemptions: map[string]portal.Redemption{"pc-1": {Org: "acme", License: "SN-1", Key: "k", At: t0}}})
+			v.Vouchers.Put("V", portal.Voucher{ID: "V", Issued: t0})
+			v.Serials.Put("S", portal.Serial{Serial: "S", Issued: t0})
+			v.Upgrades.Put("U", portal.UpgradeNotice{ID: "U", Org: "acme", Products: []string{"p"}, MaxQuantity: 2, Issued: t0})
+			v.Lives.Put("SN-1", portal.LicenseLife{State: portal.LifeReplaced, Since: t0, By: "SN-2"})
+			v.Organizations.Put("acme", portal.OrgSummary{ID: "acme", Name: "Acme", Created: t0})
 			v.History = []portal.HistoryEntry{{Seq: 1, At: t0, Actor: "carol", Action: "license.revoke", Subject: "SN-9"}}
 			return nil
 		})
@@ -489,9 +507,9 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 			t.Fatal(err)
 		}
 		_ = s.ViewVendor(ctx, func(v *portal.Vendor) error {
-			if v.Seq != 3 || v.Owners["SN-1"] != "acme" || v.Codes["C"].Redemptions["pc-1"].Key != "k" ||
-				v.Upgrades["U"].MaxQuantity != 2 || v.Vouchers["V"].ID != "V" || v.Serials["S"].Serial != "S" ||
-				v.Lives["SN-1"].By != "SN-2" || !v.Lives["SN-1"].Since.Equal(t0) || v.Organizations["acme"].Name != "Acme" ||
+			if v.Seq != 3 || v.Owners.Peek("SN-1") != "acme" || v.Codes.Peek("C").Redemptions["pc-1"].Key != "k" ||
+				v.Upgrades.Peek("U").MaxQuantity != 2 || v.Vouchers.Peek("V").ID != "V" || v.Serials.Peek("S").Serial != "S" ||
+				v.Lives.Peek("SN-1").By != "SN-2" || !v.Lives.Peek("SN-1").Since.Equal(t0) || v.Organizations.Peek("acme").Name != "Acme" ||
 				len(v.History) != 1 || v.History[0].Subject != "SN-9" {
 				t.Errorf("vendor document changed on the way: %+v", v)
 			}
@@ -547,7 +565,7 @@ func sampleOrganization(id string, n int) *portal.Organization {
 		Wallet:        map[string]int{"acme-backup": 3},
 		Subscriptions: map[string]portal.Subscription{"acme-backup": {ID: "acme-backup", Product: "acme-backup", Devices: 5, Paid: 5, Activated: t0, Due: t0.Add(365 * 24 * time.Hour)}},
 		Delegations:   map[string]portal.Delegation{"reseller": {Partner: "reseller", Since: t0}},
-		Levels:        map[string]string{"SN-1": "info"},
+		Levels:        portal.TableOf(map[string]string{"SN-1": "info"}),
 		History:       []portal.HistoryEntry{{Seq: 1, At: t0, Actor: "vendor", Action: "organization.create", Subject: id}},
 	}
 	for i := range n {
