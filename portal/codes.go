@@ -281,8 +281,7 @@ func (s *OrgScope) RedeemCode(ctx context.Context, code, fingerprint string) (st
 		return "", nil, err
 	}
 	if pending != nil {
-		if err := s.view(ctx, func(o *Organization) error {
-			defer o.begin()() // a trial: whatever it changes is put back
+		if err := s.trial(ctx, func(o *Organization) error {
 			o.Keys.Put(pending.ID, OrgKey{License: pending})
 			_, _, err := s.p.activateDevice(o, s.actor, now, pending, fingerprint)
 			return err

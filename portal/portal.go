@@ -182,6 +182,27 @@ func (s *OrgScope) update(ctx context.Context, fn func(o *Organization, now time
 	return nil
 }
 
+// errTrial ends the update of a trial, so that the store puts back what
+// it changed.
+var errTrial = errors.New("portal: trial")
+
+// trial runs fn on the organization, after checking access, as an update
+// that the store then undoes: a way to try an operation before spending
+// anything on it, without copying the organization. fn's error is
+// returned; nothing fn does is kept, and no event is sent.
+func (s *OrgScope) trial(ctx context.Context, fn func(o *Organization) error) error {
+	err := s.update(ctx, func(o *Organization, _ time.Time) ([]license.Event, error) {
+		if err := fn(o); err != nil {
+			return nil, err
+		}
+		return nil, errTrial
+	})
+	if errors.Is(err, errTrial) {
+		return nil
+	}
+	return err
+}
+
 // view runs fn on a read-only snapshot of the organization, after checking
 // access.
 func (s *OrgScope) view(ctx context.Context, fn func(o *Organization) error) error {
@@ -394,6 +415,17 @@ func (o *Organization) commit() {
 // record appends a history entry (P5).
 func (o *Organization) record(a Actor, at time.Time, action, subject, detail string) {
 	o.History = appendHistory(o.History, a, at, action, subject, detail)
+}
+
+// projection returns a copy of o for working out what time does to its
+// wallet and subscriptions (see Portal.settle) without changing o: it
+// shares o's tables, which it must not change, and copies the rest.
+func (o *Organization) projection() *Organization {
+	c := *o
+	c.Wallet = maps.Clone(o.Wallet)
+	c.Subscriptions = maps.Clone(o.Subscriptions)
+	c.History = slices.Clip(o.History)
+	return &c
 }
 
 // Clone returns a copy of o that shares nothing o's methods change. The

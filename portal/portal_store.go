@@ -181,17 +181,24 @@ func (s *MemoryPortalStore) UpdateOrganization(ctx context.Context, id string, f
 	// it changes and puts it back if fn fails or panics: an update costs
 	// what it changes, not what the organization holds. The history
 	// grows in place; a failed update's entries are cut off.
-	rollback := m.o.begin()
+	return inPlace(m.o.begin, m.o.commit, func() error { return fn(m.o) })
+}
+
+// inPlace runs fn on a document that records its changes from begin on:
+// what fn changed is kept with commit if fn returns nil, and put back with
+// the rollback begin returned if fn fails or panics.
+func inPlace(begin func() (rollback func()), commit func(), fn func() error) error {
+	rollback := begin()
 	done := false
 	defer func() {
 		if !done {
 			rollback()
 		}
 	}()
-	if err := fn(m.o); err != nil {
+	if err := fn(); err != nil {
 		return err
 	}
-	m.o.commit()
+	commit()
 	done = true
 	return nil
 }
@@ -210,27 +217,15 @@ func (s *MemoryPortalStore) ViewOrganization(ctx context.Context, id string, fn 
 	return fn(m.o)
 }
 
-// UpdateVendor runs fn on a copy of the vendor's document under its lock,
-// and keeps the copy if fn succeeds.
+// UpdateVendor runs fn on the vendor's document under its lock, and keeps
+// what fn changed if it succeeds, as UpdateOrganization does.
 func (s *MemoryPortalStore) UpdateVendor(ctx context.Context, fn func(*Vendor) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.vmu.Lock()
 	defer s.vmu.Unlock()
-	rollback := s.vendor.begin() // see UpdateOrganization
-	done := false
-	defer func() {
-		if !done {
-			rollback()
-		}
-	}()
-	if err := fn(s.vendor); err != nil {
-		return err
-	}
-	s.vendor.commit()
-	done = true
-	return nil
+	return inPlace(s.vendor.begin, s.vendor.commit, func() error { return fn(s.vendor) })
 }
 
 // ViewVendor runs fn on the vendor's document under its lock.

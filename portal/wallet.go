@@ -128,7 +128,7 @@ func (s *OrgScope) Redeem(ctx context.Context, key string, consume int) (WalletR
 	// license for it, so that a refusal claims nothing; the update checks
 	// again, as the organization may have changed meanwhile.
 	if err := s.view(ctx, func(o *Organization) error {
-		defer o.begin()() // a trial: whatever it changes is put back
+		o = o.projection()
 		s.p.settle(o, now)
 		return o.checkRedeem(l, consume)
 	}); err != nil {
@@ -349,7 +349,7 @@ func (s *OrgScope) Redemptions(ctx context.Context) ([]WalletRedemption, error) 
 func (s *OrgScope) projected(ctx context.Context, fn func(o *Organization)) error {
 	now := s.p.now()
 	return s.view(ctx, func(o *Organization) error {
-		defer o.begin()() // a trial: whatever it changes is put back
+		o = o.projection()
 		s.p.settle(o, now)
 		fn(o)
 		return nil
