@@ -117,6 +117,9 @@ func (p *Portal) VendorHistory(ctx context.Context, before int64, limit int) (en
 	if err := checkHistoryPage(before, limit); err != nil {
 		return nil, 0, err
 	}
+	if hs, ok := p.store.(HistoryStore); ok {
+		return hs.HistoryPage(ctx, "", before, limit)
+	}
 	err = p.store.ViewVendor(ctx, func(v *Vendor) error {
 		entries, next = historyPage(v.History, before, limit)
 		return nil

@@ -60,11 +60,16 @@ func (s *OrgScope) History(ctx context.Context, before int64, limit int) (entrie
 		return nil, 0, err
 	}
 	err = s.view(ctx, func(o *Organization) error {
-		entries, next = historyPage(o.History, before, limit)
+		if _, apart := s.p.store.(HistoryStore); !apart {
+			entries, next = historyPage(o.History, before, limit)
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, 0, err
+	}
+	if hs, ok := s.p.store.(HistoryStore); ok {
+		return hs.HistoryPage(ctx, s.org, before, limit)
 	}
 	return entries, next, nil
 }

@@ -3,8 +3,10 @@ package portal
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/licensekit/license"
 )
@@ -35,6 +37,28 @@ type PortalStore interface {
 	UpdateVendor(ctx context.Context, fn func(*Vendor) error) error
 	// ViewVendor runs fn on the vendor's document; fn must not change it.
 	ViewVendor(ctx context.Context, fn func(*Vendor) error) error
+}
+
+// HistoryStore is a [PortalStore] that keeps the histories apart from the
+// documents, so that no operation but reading the history reads them
+// (P5). The organization or vendor document that UpdateOrganization,
+// UpdateVendor and their views give fn holds, in History, only the newest
+// entry, so that entries appended after it are numbered on; the store
+// saves those. The portal reads and prunes the histories through these
+// methods. An empty org names the vendor's own history.
+type HistoryStore interface {
+	PortalStore
+	// HistoryPage returns at most limit entries, newest first, those
+	// numbered below before, or the newest when before is 0, and the
+	// before of the next page, 0 when there is none. Returns ErrNotFound
+	// if there is no such organization.
+	HistoryPage(ctx context.Context, org string, before int64, limit int) ([]HistoryEntry, int64, error)
+	// PruneHistory writes the entries recorded before instant before to
+	// w as JSON Lines, oldest first, up to the first entry recorded at or
+	// after it, then removes them; nothing is removed if writing fails.
+	// It returns how many it removed and the numbers of the first and
+	// last of them. Returns ErrNotFound if there is no such organization.
+	PruneHistory(ctx context.Context, org string, before time.Time, w io.Writer) (n int, first, last int64, err error)
 }
 
 // Vendor is the vendor's document: what is shared by all organizations.

@@ -35,11 +35,18 @@ func (p *Portal) PruneHistory(ctx context.Context, org string, before time.Time,
 		return 0, err
 	}
 	var n int
-	err := p.store.UpdateOrganization(ctx, org, func(o *Organization) error {
-		var err error
-		o.History, n, err = pruneHistory(o.History, before, w, p.now(), vendorActor(ctx))
-		return err
-	})
+	var err error
+	if hs, ok := p.store.(HistoryStore); ok {
+		n, err = p.pruneApart(ctx, hs, org, before, w, func(fn func(h *[]HistoryEntry)) error {
+			return p.store.UpdateOrganization(ctx, org, func(o *Organization) error { fn(&o.History); return nil })
+		})
+	} else {
+		err = p.store.UpdateOrganization(ctx, org, func(o *Organization) error {
+			var err error
+			o.History, n, err = pruneHistory(o.History, before, w, p.now(), vendorActor(ctx))
+			return err
+		})
+	}
 	if errors.Is(err, license.ErrNotFound) {
 		return 0, fmt.Errorf("%w: %s", ErrNoAccess, textfield.QuoteShort(org))
 	}
@@ -55,6 +62,11 @@ func (p *Portal) PruneVendorHistory(ctx context.Context, before time.Time, w io.
 	if err := checkPrune(before, w); err != nil {
 		return 0, err
 	}
+	if hs, ok := p.store.(HistoryStore); ok {
+		return p.pruneApart(ctx, hs, "", before, w, func(fn func(h *[]HistoryEntry)) error {
+			return p.store.UpdateVendor(ctx, func(v *Vendor) error { fn(&v.History); return nil })
+		})
+	}
 	var n int
 	err := p.store.UpdateVendor(ctx, func(v *Vendor) error {
 		var err error
@@ -62,6 +74,25 @@ func (p *Portal) PruneVendorHistory(ctx context.Context, before time.Time, w io.
 		return err
 	})
 	return n, err
+}
+
+// pruneApart prunes a history that a HistoryStore keeps apart, then
+// records the pruning in it through update, an update of its document.
+func (p *Portal) pruneApart(ctx context.Context, hs HistoryStore, org string, before time.Time, w io.Writer, update func(func(h *[]HistoryEntry)) error) (int, error) {
+	n, first, last, err := hs.PruneHistory(ctx, org, before, w)
+	if err != nil || n == 0 {
+		return n, err
+	}
+	actor, now := vendorActor(ctx), p.now()
+	return n, update(func(h *[]HistoryEntry) {
+		*h = appendHistory(*h, actor, now, "history.prune", pruned(first, last), prunedDetail(n, before))
+	})
+}
+
+func pruned(first, last int64) string { return fmt.Sprintf("#%d to #%d", first, last) }
+
+func prunedDetail(n int, before time.Time) string {
+	return fmt.Sprintf("%d entries before %s, exported", n, before.UTC().Format(time.RFC3339))
 }
 
 func checkPrune(before time.Time, w io.Writer) error {
@@ -97,8 +128,7 @@ func pruneHistory(h []HistoryEntry, before time.Time, w io.Writer, now time.Time
 	copy(rest, h[n:])
 	rest = append(rest, HistoryEntry{
 		Seq: h[len(h)-1].Seq + 1, At: now, Actor: actor.ID, Org: actor.Org, Action: "history.prune",
-		Subject: fmt.Sprintf("#%d to #%d", h[0].Seq, h[n-1].Seq),
-		Detail:  fmt.Sprintf("%d entries before %s, exported", n, before.UTC().Format(time.RFC3339)),
+		Subject: pruned(h[0].Seq, h[n-1].Seq), Detail: prunedDetail(n, before),
 	})
 	return rest, n, nil
 }

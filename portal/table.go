@@ -38,6 +38,90 @@ type Table[V any] struct {
 	// had before it, oldest first.
 	undo      []undone[V]
 	recording bool
+
+	// With a source, m holds what was loaded or changed; gone the IDs
+	// known to have no record, changed those Put or Deleted, and
+	// complete whether everything was loaded.
+	src      Source[V]
+	gone     map[string]struct{}
+	changed  map[string]struct{}
+	complete bool
+}
+
+// Source is where a [Table] finds the records it does not hold: a store
+// that keeps each record on its own row, in a database, gives each table
+// of the organization or vendor document it opens for an update a source
+// over its transaction (see [Table.SetSource]), so that the update reads
+// only the records it touches, and writes back only those in
+// [Table.Changed]. A source that fails remembers its error, and the store
+// fails the whole update with it, whatever the update decided from what
+// the failing load returned.
+type Source[V any] interface {
+	// Load returns the record with that ID, and whether there is one.
+	Load(id string) (V, bool)
+	// LoadAll returns every record.
+	LoadAll() map[string]V
+}
+
+// SetSource empties t and has it load its records from src when asked:
+// Get, Peek and Has load one record; All, IDs and Len load them all, once.
+func (t *Table[V]) SetSource(src Source[V]) {
+	*t = Table[V]{m: map[string]V{}, src: src, gone: map[string]struct{}{}, changed: map[string]struct{}{}}
+}
+
+// Changed returns the IDs of the records Put or Deleted since SetSource,
+// sorted, for the store to write back: with [Table.Current], each one's
+// value, or that it is gone. Without a source it returns nil.
+func (t *Table[V]) Changed() []string {
+	if t.changed == nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(t.changed))
+}
+
+// Current returns the record with that ID as the update left it, without
+// loading anything: the value a store writes back for an ID of Changed.
+func (t *Table[V]) Current(id string) (V, bool) {
+	v, ok := t.m[id]
+	return v, ok
+}
+
+// load brings the record with that ID from the source, if there is one
+// and it was not brought yet.
+func (t *Table[V]) load(id string) {
+	if t.src == nil {
+		return
+	}
+	if _, ok := t.m[id]; ok {
+		return
+	}
+	if _, ok := t.gone[id]; ok || t.complete {
+		return
+	}
+	v, ok := t.src.Load(id)
+	if !ok {
+		t.gone[id] = struct{}{}
+		return
+	}
+	t.m[id] = v
+}
+
+// loadAll brings every record from the source, once; the records this
+// update changed keep their changes.
+func (t *Table[V]) loadAll() {
+	if t.src == nil || t.complete {
+		return
+	}
+	for id, v := range t.src.LoadAll() {
+		if _, ok := t.changed[id]; ok {
+			continue
+		}
+		if _, ok := t.m[id]; ok {
+			continue
+		}
+		t.m[id] = v
+	}
+	t.complete = true
 }
 
 type undone[V any] struct {
@@ -55,6 +139,7 @@ func SeatsOf(m map[string]Seat) SeatTable { return SeatTable{Table: Table[Seat]{
 
 // Get returns a copy of the record with that ID.
 func (t *Table[V]) Get(id string) (V, bool) {
+	t.load(id)
 	v, ok := t.m[id]
 	if !ok {
 		return v, false
@@ -64,10 +149,14 @@ func (t *Table[V]) Get(id string) (V, bool) {
 
 // Peek returns the record with that ID, or the zero value, without
 // copying it: read it, never change it.
-func (t *Table[V]) Peek(id string) V { return t.m[id] }
+func (t *Table[V]) Peek(id string) V {
+	t.load(id)
+	return t.m[id]
+}
 
 // Has reports whether a record with that ID exists.
 func (t *Table[V]) Has(id string) bool {
+	t.load(id)
 	_, ok := t.m[id]
 	return ok
 }
@@ -79,26 +168,46 @@ func (t *Table[V]) Put(id string, v V) {
 	}
 	t.remember(id)
 	t.m[id] = v
+	t.touch(id)
 }
 
 // Delete removes the record with that ID, if any.
 func (t *Table[V]) Delete(id string) {
+	t.load(id)
 	if _, ok := t.m[id]; !ok {
 		return
 	}
 	t.remember(id)
 	delete(t.m, id)
+	t.touch(id)
+}
+
+// touch marks id changed, for a table with a source.
+func (t *Table[V]) touch(id string) {
+	if t.changed != nil {
+		t.changed[id] = struct{}{}
+		delete(t.gone, id)
+	}
 }
 
 // Len returns the number of records.
-func (t *Table[V]) Len() int { return len(t.m) }
+func (t *Table[V]) Len() int {
+	t.loadAll()
+	return len(t.m)
+}
 
 // All yields every record, in no order. The values are the table's own:
 // read them, never change them (use Get and Put to change a record).
-func (t *Table[V]) All() iter.Seq2[string, V] { return maps.All(t.m) }
+func (t *Table[V]) All() iter.Seq2[string, V] {
+	t.loadAll()
+	return maps.All(t.m)
+}
 
 // IDs returns the IDs of every record, sorted.
-func (t *Table[V]) IDs() []string { return slices.Sorted(maps.Keys(t.m)) }
+func (t *Table[V]) IDs() []string {
+	t.loadAll()
+	return slices.Sorted(maps.Keys(t.m))
+}
 
 // clone returns a deep copy of the table.
 func (t *Table[V]) clone() Table[V] {
@@ -169,8 +278,17 @@ func (t *Table[V]) UnmarshalJSON(b []byte) error {
 // license's usage costs the same whatever else the organization holds.
 type SeatTable struct {
 	Table[Seat]
-	// byLicense is built on first use, then kept up to date.
+	// byLicense is built on first use, then kept up to date: whole
+	// (indexed) without a source, license by license with one.
 	byLicense map[string]*licenseSeats
+	indexed   bool
+}
+
+// SeatSource is the [Source] of a [SeatTable]; LoadLicense returns the
+// seats of one license, so that its usage reads only those.
+type SeatSource interface {
+	Source[Seat]
+	LoadLicense(license string) map[string]Seat
 }
 
 type licenseSeats struct {
@@ -178,8 +296,15 @@ type licenseSeats struct {
 	units int
 }
 
+// SetSource empties t and has it load its seats from src when asked.
+func (t *SeatTable) SetSource(src SeatSource) {
+	t.Table.SetSource(src)
+	t.byLicense, t.indexed = nil, false
+}
+
 // Put stores seat s under id.
 func (t *SeatTable) Put(id string, s Seat) {
+	t.load(id)
 	old, had := t.m[id]
 	t.Table.Put(id, s)
 	t.reindex(id, old, had, s, true)
@@ -187,6 +312,7 @@ func (t *SeatTable) Put(id string, s Seat) {
 
 // Delete removes the seat with that ID, if any.
 func (t *SeatTable) Delete(id string) {
+	t.load(id)
 	old, had := t.m[id]
 	t.Table.Delete(id)
 	if had {
@@ -196,20 +322,14 @@ func (t *SeatTable) Delete(id string) {
 
 // Usage returns how many seats license has and the units they count.
 func (t *SeatTable) Usage(license string) (seats, units int) {
-	ls := t.index()[license]
-	if ls == nil {
-		return 0, 0
-	}
+	ls := t.entry(license)
 	return len(ls.ids), ls.units
 }
 
 // OfLicense yields the seats of license, by seat ID in order. It reads a
 // list taken when called: the loop may delete the seats it is given.
 func (t *SeatTable) OfLicense(license string) iter.Seq2[string, Seat] {
-	var ids []string
-	if ls := t.index()[license]; ls != nil {
-		ids = slices.Sorted(maps.Keys(ls.ids))
-	}
+	ids := slices.Sorted(maps.Keys(t.entry(license).ids))
 	return func(yield func(string, Seat) bool) {
 		for _, id := range ids {
 			if s, ok := t.m[id]; ok && !yield(id, s) {
@@ -229,14 +349,49 @@ func (t *SeatTable) grow(n int) {
 	t.m = m
 }
 
-func (t *SeatTable) index() map[string]*licenseSeats {
+// entry returns the index entry of license, building what it needs.
+func (t *SeatTable) entry(license string) *licenseSeats {
 	if t.byLicense == nil {
 		t.byLicense = map[string]*licenseSeats{}
-		for id, s := range t.m {
-			t.add(id, s)
+	}
+	if ls := t.byLicense[license]; ls != nil {
+		return ls
+	}
+	if t.src == nil {
+		if !t.indexed {
+			for id, s := range t.m {
+				t.add(id, s)
+			}
+			t.indexed = true
+		}
+		if ls := t.byLicense[license]; ls != nil {
+			return ls
+		}
+		ls := &licenseSeats{ids: map[string]struct{}{}}
+		t.byLicense[license] = ls
+		return ls
+	}
+	// With a source: bring the license's seats, then index what the
+	// update holds of them, its own changes included.
+	if ss, ok := t.src.(SeatSource); ok {
+		for id, s := range ss.LoadLicense(license) {
+			_, changed := t.changed[id]
+			if _, held := t.m[id]; !held && !changed {
+				t.m[id] = s
+			}
+		}
+	} else {
+		t.loadAll()
+	}
+	ls := &licenseSeats{ids: map[string]struct{}{}}
+	t.byLicense[license] = ls
+	for id, s := range t.m {
+		if s.License == license {
+			ls.ids[id] = struct{}{}
+			ls.units += s.Units
 		}
 	}
-	return t.byLicense
+	return ls
 }
 
 func (t *SeatTable) add(id string, s Seat) {
@@ -249,6 +404,8 @@ func (t *SeatTable) add(id string, s Seat) {
 	ls.units += s.Units
 }
 
+// reindex moves seat id from what it was to what it is in the index
+// entries that exist; an entry built later reads the seat from t.m.
 func (t *SeatTable) reindex(id string, from Seat, hadFrom bool, to Seat, hasTo bool) {
 	if t.byLicense == nil {
 		return
@@ -257,13 +414,12 @@ func (t *SeatTable) reindex(id string, from Seat, hadFrom bool, to Seat, hasTo b
 		if ls := t.byLicense[from.License]; ls != nil {
 			delete(ls.ids, id)
 			ls.units -= from.Units
-			if len(ls.ids) == 0 {
-				delete(t.byLicense, from.License)
-			}
 		}
 	}
 	if hasTo {
-		t.add(id, to)
+		if t.byLicense[to.License] != nil || t.indexed {
+			t.add(id, to)
+		}
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -455,7 +456,10 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 		for i := range updates {
 			err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 				for range perUpdate {
-					n := int64(len(o.History)) + 1
+					n := int64(1) // after the newest entry (a HistoryStore gives only that one)
+					if len(o.History) > 0 {
+						n = o.History[len(o.History)-1].Seq + 1
+					}
 					o.History = append(o.History, portal.HistoryEntry{
 						Seq: n, At: t0.Add(time.Duration(n) * time.Second), Actor: "alice", Org: "acme",
 						Action: "seat.assign", Subject: fmt.Sprintf("pc-%d", i),
@@ -467,17 +471,77 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 				t.Fatal(err)
 			}
 		}
-		_ = s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
-			if len(o.History) != updates*perUpdate {
-				t.Fatalf("history holds %d entries, want %d", len(o.History), updates*perUpdate)
+		h := history(t, s, "acme")
+		if len(h) != updates*perUpdate {
+			t.Fatalf("history holds %d entries, want %d", len(h), updates*perUpdate)
+		}
+		for i, e := range h {
+			if e.Seq != int64(i)+1 || !e.At.Equal(t0.Add(time.Duration(i+1)*time.Second)) {
+				t.Fatalf("history[%d] = seq %d at %s: out of order", i, e.Seq, e.At)
 			}
-			for i, e := range o.History {
-				if e.Seq != int64(i)+1 || !e.At.Equal(t0.Add(time.Duration(i+1)*time.Second)) {
-					t.Fatalf("history[%d] = seq %d at %s: out of order", i, e.Seq, e.At)
+		}
+	})
+	t.Run("HistoryApart", func(t *testing.T) {
+		s := newStore(t)
+		hs, apart := s.(portal.HistoryStore)
+		if !apart {
+			t.Skip("the store keeps histories in the documents")
+		}
+		o := sampleOrganization("acme", 0)
+		if err := s.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 9 { // entries 2 to 10, one a day
+			err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
+				if len(o.History) != 1 || o.History[0].Seq != int64(i+1) {
+					t.Fatalf("update %d: fn's history holds %d entries, newest %v; want only the newest", i, len(o.History), o.History)
 				}
+				o.History = append(o.History, portal.HistoryEntry{Seq: int64(i + 2), At: t0.Add(time.Duration(i+1) * 24 * time.Hour), Actor: "alice", Action: "seat.assign"})
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
 			}
+		}
+		page, next, err := hs.HistoryPage(ctx, "acme", 0, 3)
+		if err != nil || len(page) != 3 || page[0].Seq != 10 || page[2].Seq != 8 || next != 8 {
+			t.Fatalf("first page = %d entries from %v, next %d, %v; want 10, 9, 8 and next 8", len(page), page, next, err)
+		}
+		page, next, err = hs.HistoryPage(ctx, "acme", 3, 5)
+		if err != nil || len(page) != 2 || page[1].Seq != 1 || next != 0 {
+			t.Fatalf("last page = %v, next %d, %v; want 2 and 1, next 0", page, next, err)
+		}
+		if _, _, err := hs.HistoryPage(ctx, "nope", 0, 5); !errors.Is(err, license.ErrNotFound) {
+			t.Errorf("HistoryPage of nothing = %v, want ErrNotFound", err)
+		}
+		if _, _, _, err := hs.PruneHistory(ctx, "acme", t0.Add(24*time.Hour), failingWriter{}); err == nil {
+			t.Errorf("PruneHistory with a failing writer succeeded")
+		}
+		if n := len(history(t, s, "acme")); n != 10 {
+			t.Fatalf("a failed prune left %d entries, want 10", n)
+		}
+		var out strings.Builder
+		n, first, last, err := hs.PruneHistory(ctx, "acme", t0.Add(3*24*time.Hour+time.Hour), &out)
+		if err != nil || n != 4 || first != 1 || last != 4 || strings.Count(out.String(), "\n") != 4 {
+			t.Fatalf("PruneHistory = %d (#%d to #%d), %v, %d lines; want 4 (#1 to #4) and 4 lines", n, first, last, err, strings.Count(out.String(), "\n"))
+		}
+		if h := history(t, s, "acme"); len(h) != 6 || h[0].Seq != 5 {
+			t.Fatalf("after pruning: %d entries from #%d; want 6 from #5", len(h), h[0].Seq)
+		}
+		if _, _, _, err := hs.PruneHistory(ctx, "nope", t0, &out); !errors.Is(err, license.ErrNotFound) {
+			t.Errorf("PruneHistory of nothing = %v, want ErrNotFound", err)
+		}
+		// The vendor's own history.
+		err = s.UpdateVendor(ctx, func(v *portal.Vendor) error {
+			v.History = append(v.History, portal.HistoryEntry{Seq: 1, At: t0, Actor: "carol", Action: "codes.issue"})
 			return nil
 		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page, _, err := hs.HistoryPage(ctx, "", 0, 10); err != nil || len(page) != 1 || page[0].Action != "codes.issue" {
+			t.Fatalf("vendor history = %v, %v", page, err)
+		}
 	})
 	t.Run("LargeValues", func(t *testing.T) {
 		s := newStore(t)
@@ -580,7 +644,11 @@ func sampleOrganization(id string, n int) *portal.Organization {
 func mustEqualOrg(t *testing.T, s portal.PortalStore, want *portal.Organization) {
 	t.Helper()
 	err := s.ViewOrganization(context.Background(), want.ID, func(got *portal.Organization) error {
-		if diff := cmp.Diff(want, got, equate, cmpopts.IgnoreUnexported(portal.Organization{})); diff != "" {
+		opts := []cmp.Option{equate, cmpopts.IgnoreUnexported(portal.Organization{})}
+		if _, apart := s.(portal.HistoryStore); apart {
+			opts = append(opts, cmpopts.IgnoreFields(portal.Organization{}, "History"))
+		}
+		if diff := cmp.Diff(want, got, opts...); diff != "" {
 			t.Errorf("organization %s (-want +stored):\n%.3000s", want.ID, diff)
 		}
 		return nil
@@ -588,4 +656,43 @@ func mustEqualOrg(t *testing.T, s portal.PortalStore, want *portal.Organization)
 	if err != nil {
 		t.Fatalf("View(%s): %v", want.ID, err)
 	}
+	if diff := cmp.Diff(want.History, history(t, s, want.ID), equate, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("history of %s (-want +stored):\n%.3000s", want.ID, diff)
+	}
 }
+
+// history returns the whole history of organization org, oldest first:
+// read in pages from a HistoryStore, from the document otherwise.
+func history(t *testing.T, s portal.PortalStore, org string) []portal.HistoryEntry {
+	t.Helper()
+	hs, apart := s.(portal.HistoryStore)
+	if !apart {
+		var h []portal.HistoryEntry
+		if err := s.ViewOrganization(context.Background(), org, func(o *portal.Organization) error {
+			h = slices.Clone(o.History)
+			return nil
+		}); err != nil {
+			t.Fatalf("View(%s): %v", org, err)
+		}
+		return h
+	}
+	var h []portal.HistoryEntry
+	for before := int64(0); ; {
+		page, next, err := hs.HistoryPage(context.Background(), org, before, portal.MaxPage)
+		if err != nil {
+			t.Fatalf("HistoryPage(%s, %d): %v", org, before, err)
+		}
+		h = append(h, page...)
+		if next == 0 {
+			break
+		}
+		before = next
+	}
+	slices.Reverse(h)
+	return h
+}
+
+// failingWriter fails every write.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }

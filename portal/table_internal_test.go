@@ -1,0 +1,108 @@
+package portal
+
+import (
+	"maps"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// mapSource is a Source over a map, counting its loads.
+type mapSource[V any] struct {
+	m           map[string]V
+	loads, alls int
+}
+
+func (s *mapSource[V]) Load(id string) (V, bool) {
+	s.loads++
+	v, ok := s.m[id]
+	return v, ok
+}
+
+func (s *mapSource[V]) LoadAll() map[string]V {
+	s.alls++
+	return maps.Clone(s.m)
+}
+
+type seatSource struct {
+	mapSource[Seat]
+	licenses []string
+}
+
+func (s *seatSource) LoadLicense(license string) map[string]Seat {
+	s.licenses = append(s.licenses, license)
+	out := map[string]Seat{}
+	for id, st := range s.m {
+		if st.License == license {
+			out[id] = st
+		}
+	}
+	return out
+}
+
+// A table with a source loads only the records asked for, once, and says
+// which it changed, so that a store reads and writes only those.
+func TestTable_SourceLoadsWhatIsAskedAndTracksChanges(t *testing.T) {
+	src := &mapSource[Device]{m: map[string]Device{"a": {Fingerprint: "a"}, "b": {Fingerprint: "b"}, "c": {Fingerprint: "c"}}}
+	var tb Table[Device]
+	tb.SetSource(src)
+
+	d, ok := tb.Get("a")
+	require.True(t, ok)
+	assert.Equal(t, "a", d.Fingerprint)
+	_, ok = tb.Get("zz")
+	assert.False(t, ok)
+	tb.Get("a")
+	tb.Has("zz")
+	assert.Equal(t, 2, src.loads, "each ID loaded once, missing ones too")
+	assert.Nil(t, tb.Changed())
+
+	tb.Put("a", Device{Fingerprint: "a", Name: "changed"})
+	tb.Delete("b")
+	tb.Put("new", Device{Fingerprint: "new"})
+	tb.Delete("zz") // nothing to delete: not a change
+	assert.Equal(t, []string{"a", "b", "new"}, tb.Changed())
+	_, ok = tb.Current("b")
+	assert.False(t, ok, "b is gone")
+	cur, _ := tb.Current("a")
+	assert.Equal(t, "changed", cur.Name)
+	assert.Zero(t, src.alls)
+
+	// Loading everything keeps this update's changes.
+	assert.Equal(t, []string{"a", "c", "new"}, tb.IDs())
+	assert.Equal(t, 3, tb.Len())
+	assert.Equal(t, "changed", tb.Peek("a").Name)
+	assert.Equal(t, 1, src.alls)
+	tb.All()
+	assert.Equal(t, 1, src.alls, "once")
+}
+
+// A seat table with a source reads one license's seats for its usage, and
+// counts this update's changes made before and after it did.
+func TestSeatTable_SourceUsageReadsOneLicense(t *testing.T) {
+	src := &seatSource{mapSource: mapSource[Seat]{m: map[string]Seat{
+		"L1|device|a": {License: "L1", Device: "a", Units: 1},
+		"L1|device|b": {License: "L1", Device: "b", Units: 2},
+		"L2|device|a": {License: "L2", Device: "a", Units: 4},
+	}}}
+	var st SeatTable
+	st.SetSource(src)
+
+	st.Delete("L1|device|a") // before the license's usage is asked
+	seats, units := st.Usage("L1")
+	assert.Equal(t, 1, seats)
+	assert.Equal(t, 2, units)
+	st.Put("L1|device|c", Seat{License: "L1", Device: "c", Units: 3}) // after
+	seats, units = st.Usage("L1")
+	assert.Equal(t, 2, seats)
+	assert.Equal(t, 5, units)
+	var ids []string
+	for id := range st.OfLicense("L1") {
+		ids = append(ids, id)
+	}
+	assert.Equal(t, []string{"L1|device|b", "L1|device|c"}, ids)
+	assert.Equal(t, []string{"L1"}, src.licenses, "only L1's seats were read")
+	assert.Zero(t, src.alls)
+	assert.Equal(t, []string{"L1|device|a", "L1|device|c"}, st.Changed())
+}
