@@ -1,9 +1,7 @@
 package license_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"sync"
 	"testing"
@@ -12,18 +10,13 @@ import (
 	"github.com/benbjohnson/clock"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/internal/licensetest"
 )
 
 // MustSigningKey returns a signing key named name whose secret is derived
 // from seed, so that tests and examples print the same keys every run.
 func MustSigningKey(tb testing.TB, name, seed string) *license.SigningKey {
-	tb.Helper()
-	sum := sha256.Sum256([]byte(seed))
-	k, err := license.GenerateSigningKey(name, bytes.NewReader(sum[:]))
-	if err != nil {
-		tb.Fatalf("GenerateSigningKey(%q): %v", name, err)
-	}
-	return k
+	return licensetest.SigningKey(tb, name, seed)
 }
 
 // MustVerifier returns a verifier trusting the verifying keys of sks.
@@ -42,21 +35,10 @@ func MustVerifier(tb testing.TB, sks ...*license.SigningKey) *license.Verifier {
 
 // MustSign signs l with sk.
 func MustSign(tb testing.TB, sk *license.SigningKey, l *license.License) string {
-	tb.Helper()
-	key, err := sk.Sign(l)
-	if err != nil {
-		tb.Fatalf("Sign: %v", err)
-	}
-	return key
+	return licensetest.Sign(tb, sk, l)
 }
 
-func day(s string) time.Time {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
+func day(s string) time.Time { return licensetest.Day(s) }
 
 // fullLicense returns a license that sets every field of L1.
 func fullLicense() *license.License {
