@@ -217,10 +217,7 @@ func TestMultiProcess(t *testing.T) {
 				seats++
 			}
 		}
-		actions := map[string]int{}
-		for _, e := range o.History {
-			actions[e.Action]++
-		}
+		actions := historyActions(t, store, "acme")
 		t.Logf("database: %d devices, %d seats of %s, wallet %d, subscription paid %d, history %v",
 			devices, seats, seatLicense, o.Wallet[walletProduct], o.Subscriptions[walletProduct].Paid, actions)
 		// Redeeming the code also registers and seats the device it was
@@ -318,5 +315,25 @@ func TestHelperProcess(t *testing.T) {
 	fmt.Println("RESULT " + string(b))
 	if len(r.Unexpected) > 0 {
 		t.Fail()
+	}
+}
+
+// historyActions counts the entries of organization org's history by
+// action, reading it a page at a time.
+func historyActions(t *testing.T, s *postgres.Store, org string) map[string]int {
+	t.Helper()
+	actions := map[string]int{}
+	for before := int64(0); ; {
+		page, next, err := s.HistoryPage(context.Background(), org, before, portal.MaxPage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page {
+			actions[e.Action]++
+		}
+		if next == 0 {
+			return actions
+		}
+		before = next
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"reflect"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,10 +17,87 @@ import (
 	"github.com/licensekit/license/portal"
 )
 
-// CreateOrganization saves a new organization. It returns
-// portal.ErrOrgExists if one with that ID exists, and an error matching
-// license.ErrInvalidInput if o is nil or its ID is not valid (see
-// [Store]).
+// portalSQL is the SQL of the portal's tables (see migrations/0002).
+type portalSQL struct {
+	keys, devices, seats, groups, redeemed, levels           rowTable
+	owners, lives, codes, vouchers, serials, upgrades, vorgs rowTable
+
+	org, orgLock, insertOrg, updateOrg, orgExists string
+	vendor, vendorLock, updateVendor              string
+	newest, appendHistory, insertHistory, setHead string
+	page, pruneCut, pruneRows, pruneDelete        string
+}
+
+func newPortalSQL(schema string) portalSQL {
+	tbl := func(name string) string { return pgx.Identifier{schema, name}.Sanitize() }
+	orgs, vendor, history, heads := tbl("organizations"), tbl("vendor"), tbl("history"), tbl("history_heads")
+	return portalSQL{
+		keys: newRowTable(schema, "org_keys", true), devices: newRowTable(schema, "devices", true),
+		seats: newRowTable(schema, "seats", true), groups: newRowTable(schema, "groups", true),
+		redeemed: newRowTable(schema, "redeemed", true), levels: newRowTable(schema, "levels", true),
+		owners: newRowTable(schema, "owners", false), lives: newRowTable(schema, "lives", false),
+		codes: newRowTable(schema, "codes", false), vouchers: newRowTable(schema, "vouchers", false),
+		serials: newRowTable(schema, "serials", false), upgrades: newRowTable(schema, "upgrades", false),
+		vorgs: newRowTable(schema, "vendor_orgs", false),
+
+		org:       "SELECT version, name, data FROM " + orgs + " WHERE id = $1",
+		orgLock:   "SELECT version, name, data FROM " + orgs + " WHERE id = $1 FOR UPDATE",
+		insertOrg: "INSERT INTO " + orgs + " (id, version, name, created, data) VALUES ($1, 1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+		updateOrg: "UPDATE " + orgs + " SET version = version + 1, name = $3, created = $4, data = $5 WHERE id = $1 AND version = $2",
+		orgExists: "SELECT EXISTS (SELECT FROM " + orgs + " WHERE id = $1)",
+
+		vendor:       "SELECT version, seq, customers FROM " + vendor + " WHERE id = 1",
+		vendorLock:   "SELECT version, seq, customers FROM " + vendor + " WHERE id = 1 FOR UPDATE",
+		updateVendor: "UPDATE " + vendor + " SET version = version + 1, seq = $2, customers = $3 WHERE id = 1 AND version = $1",
+
+		newest: "SELECT seq, data FROM " + history + " WHERE org = $1 ORDER BY seq DESC LIMIT 1",
+		// Entries appended by an update are numbered after the history's
+		// head, whose row lock orders the appends of one history; the
+		// head also keeps the numbers going after the entries are pruned.
+		appendHistory: "WITH h AS (INSERT INTO " + heads + " AS h (org, seq) VALUES ($1, $2) " +
+			"ON CONFLICT (org) DO UPDATE SET seq = h.seq + $2 RETURNING seq) " +
+			"INSERT INTO " + history + " (org, seq, at, data) SELECT $1, h.seq - $2 + u.n, u.at, u.data::jsonb - 'seq' " +
+			"FROM h, unnest($3::timestamptz[], $4::text[]) WITH ORDINALITY AS u(at, data, n)",
+		insertHistory: "INSERT INTO " + history + " (org, seq, at, data) SELECT $1, u.seq, u.at, u.data::jsonb - 'seq' " +
+			"FROM unnest($2::bigint[], $3::timestamptz[], $4::text[]) AS u(seq, at, data)",
+		setHead: "INSERT INTO " + heads + " (org, seq) VALUES ($1, $2)",
+
+		page:        "SELECT seq, data FROM " + history + " WHERE org = $1 AND ($2 = 0 OR seq < $2) ORDER BY seq DESC LIMIT $3",
+		pruneCut:    "SELECT seq FROM " + history + " WHERE org = $1 AND at >= $2 ORDER BY seq LIMIT 1",
+		pruneRows:   "SELECT seq, data FROM " + history + " WHERE org = $1 AND seq < $2 ORDER BY seq FOR UPDATE",
+		pruneDelete: "DELETE FROM " + history + " WHERE org = $1 AND seq BETWEEN $2 AND $3",
+	}
+}
+
+// orgData is the data column of an organization's row: what the portal
+// changes whole, and the exact instant of its creation.
+type orgData struct {
+	Created       time.Time                      `json:"created"`
+	Wallet        map[string]int                 `json:"wallet"`
+	Subscriptions map[string]portal.Subscription `json:"subscriptions"`
+	Delegations   map[string]portal.Delegation   `json:"delegations"`
+}
+
+func (d *orgData) makeMaps() {
+	if d.Wallet == nil {
+		d.Wallet = map[string]int{}
+	}
+	if d.Subscriptions == nil {
+		d.Subscriptions = map[string]portal.Subscription{}
+	}
+	if d.Delegations == nil {
+		d.Delegations = map[string]portal.Delegation{}
+	}
+}
+
+func dataOf(o *portal.Organization) ([]byte, error) {
+	return json.Marshal(orgData{Created: o.Created, Wallet: o.Wallet, Subscriptions: o.Subscriptions, Delegations: o.Delegations})
+}
+
+// CreateOrganization saves a new organization and every record it holds,
+// in one transaction. It returns portal.ErrOrgExists if one with that ID
+// exists, and an error matching license.ErrInvalidInput if o is nil or
+// its ID is not valid (see [Store]).
 func (s *Store) CreateOrganization(ctx context.Context, o *portal.Organization) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -33,79 +108,428 @@ func (s *Store) CreateOrganization(ctx context.Context, o *portal.Organization) 
 	if err := checkID(o.ID); err != nil {
 		return err
 	}
-	data, sum, err := encode(o)
-	if err != nil {
+	err := s.inTx(ctx, "BEGIN", func(conn *pgxpool.Conn) error {
+		data, err := dataOf(o)
+		if err != nil {
+			return err
+		}
+		tag, err := conn.Exec(ctx, s.sql.portal.insertOrg, o.ID, o.Name, o.Created, data)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return portal.ErrOrgExists
+		}
+		b := new(pgx.Batch)
+		scope := []any{o.ID}
+		q := &s.sql.portal
+		for _, err := range []error{
+			everything(b, &q.keys, scope, &o.Keys), everything(b, &q.devices, scope, &o.Devices),
+			everything(b, &q.seats, scope, &o.Seats.Table), everything(b, &q.groups, scope, &o.Groups),
+			everything(b, &q.redeemed, scope, &o.Redeemed), everything(b, &q.levels, scope, &o.Levels),
+		} {
+			if err != nil {
+				return err
+			}
+		}
+		if len(o.History) > 0 {
+			seqs, ats, datas, err := entries(o.History)
+			if err != nil {
+				return err
+			}
+			b.Queue(q.insertHistory, o.ID, seqs, ats, datas)
+			b.Queue(q.setHead, o.ID, o.History[len(o.History)-1].Seq)
+		}
+		return conn.SendBatch(ctx, b).Close()
+	})
+	if err != nil && !errors.Is(err, portal.ErrOrgExists) {
 		return fmt.Errorf("postgres: create organization %q: %w", o.ID, err)
 	}
-	tag, err := s.pool.Exec(ctx, s.sql.createOrg, o.ID, data, sum)
+	return err
+}
+
+// inTx runs fn in a transaction that begin starts, on a connection of its
+// own, and commits it if fn succeeds.
+func (s *Store) inTx(ctx context.Context, begin string, fn func(*pgxpool.Conn) error) error {
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: create organization %q: %w", o.ID, err)
+		return err
 	}
-	if tag.RowsAffected() == 0 {
-		return portal.ErrOrgExists
+	defer conn.Release()
+	defer rollback(conn) // unless committed
+	if _, err := conn.Exec(ctx, begin); err != nil {
+		return err
 	}
-	return nil
+	if err := fn(conn); err != nil {
+		return err
+	}
+	_, err = conn.Exec(ctx, "COMMIT")
+	return err
+}
+
+// entries returns the columns of history entries: their numbers, instants
+// and JSON encodings.
+func entries(h []portal.HistoryEntry) (seqs []int64, ats []time.Time, datas []string, err error) {
+	for _, e := range h {
+		d, err := json.Marshal(e)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		seqs, ats, datas = append(seqs, e.Seq), append(ats, e.At), append(datas, string(d))
+	}
+	return seqs, ats, datas, nil
 }
 
 // UpdateOrganization runs fn on the organization with that ID and saves
-// what it leaves, atomically: in a transaction that holds the
-// organization's row lock from the read to the commit, so that the
-// updates of one organization, from all processes, run one after the
-// other, each on the state the one before it left. The updates of one
-// organization that a Store receives at the same time share a
-// transaction, and are committed together: each still runs on the state
-// the one before it left, and is saved whole or not at all.
+// what it changes, in one transaction.
 //
-// If fn returns an error or panics, its changes are discarded, and the
-// error is returned as is, or the panic raised again, once the
-// transaction has ended. fn runs again if the database aborts the
-// transaction to resolve a conflict, so it must act on the organization
-// only; it must not keep the organization once it returns, nor update
-// the same organization itself.
+// fn gets the organization's own fields, its small maps (wallet,
+// subscriptions, delegations) and, in History, its newest history entry
+// only (see [portal.HistoryStore]); its tables read their records from the
+// database as fn asks for them, each locked (SELECT … FOR UPDATE) until
+// the transaction ends. So an update locks the records it reads: a seat's
+// assignment locks its license's key and seats, and updates of other
+// licenses, devices or groups of the organization run in parallel. The
+// organization's row is not locked: if fn changed its name or small maps,
+// it is written only if no other update wrote it since it was read, and
+// otherwise the transaction runs again, with the row locked from the
+// start. What fn changed is then written, record by record, with the
+// history entries it appended, numbered after the newest.
+//
+// If fn returns an error or panics, nothing is saved, and the error is
+// returned as is, or the panic raised again, once the transaction has
+// ended. fn runs again if the database aborts the transaction to resolve
+// a conflict (a deadlock between row locks, or a write of the
+// organization's row since it was read), so it must act on the
+// organization only; it must not keep the organization once it returns,
+// nor update the same organization itself.
 //
 // It returns license.ErrNotFound if there is no such organization, an
-// error matching license.ErrCorrupt if its document fails its checksum or
-// does not decode, and an error matching license.ErrInvalidInput for an
-// invalid ID (see [Store]), a nil fn, or a fn that changes the
-// organization's ID.
+// error matching license.ErrCorrupt if a row fn reads does not decode,
+// and an error matching license.ErrInvalidInput for an invalid ID (see
+// [Store]), a nil fn, or a fn that changes the organization's ID.
 func (s *Store) UpdateOrganization(ctx context.Context, id string, fn func(*portal.Organization) error) error {
 	if err := checkDocArgs(ctx, id, fn == nil); err != nil {
 		return err
 	}
-	return update(ctx, s, s.orgDoc(id), fn)
+	return s.retry(ctx, func(locked bool) error { return s.updateOrg(ctx, id, fn, locked) })
 }
 
 // ViewOrganization runs fn on the organization with that ID, as last
-// committed. fn must not change it, nor keep it. It returns
-// license.ErrNotFound if there is none, and the errors of
-// [Store.UpdateOrganization] otherwise.
+// committed, in a read-only transaction: fn's reads see one snapshot. fn
+// must not change it, nor keep it. It returns license.ErrNotFound if
+// there is none, and the errors of [Store.UpdateOrganization] otherwise.
 func (s *Store) ViewOrganization(ctx context.Context, id string, fn func(*portal.Organization) error) error {
 	if err := checkDocArgs(ctx, id, fn == nil); err != nil {
 		return err
 	}
-	return view(ctx, s, s.orgDoc(id), fn)
+	return s.runOrg(ctx, id, fn, false, false)
 }
 
-// UpdateVendor runs fn on the vendor's document and saves what it
-// leaves, atomically, as [Store.UpdateOrganization] does an
-// organization. A database with no vendor document yet gives fn an empty
-// one, with its maps made. It returns an error matching
-// license.ErrCorrupt if the stored document fails its checksum or does
-// not decode, and fn's error, as is, if fn fails.
+func (s *Store) updateOrg(ctx context.Context, id string, fn func(*portal.Organization) error, locked bool) error {
+	return s.runOrg(ctx, id, fn, true, locked)
+}
+
+// beginUpdate and beginView start the transaction of an update and of a
+// view.
+const (
+	beginUpdate = "BEGIN ISOLATION LEVEL READ COMMITTED"
+	beginView   = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+)
+
+// runOrg runs fn on an organization once: in an update if write, with
+// the organization's row locked from the start if locked; in a view
+// otherwise.
+func (s *Store) runOrg(ctx context.Context, id string, fn func(*portal.Organization) error, write, locked bool) error {
+	q := &s.sql.portal
+	t, done, err := s.begin(ctx, fmt.Sprintf("organization %q", id), write)
+	if err != nil {
+		return err
+	}
+	defer done()
+
+	// Two round trips, with the commit's: BEGIN goes with the reads of
+	// the organization's row and of its newest history entry, the writes
+	// with the COMMIT.
+	var (
+		version int64
+		name    string
+		raw     []byte
+		found   bool
+		newest  []portal.HistoryEntry
+	)
+	b := new(pgx.Batch)
+	b.Queue(t.beginSQL())
+	read := q.org
+	if locked {
+		read = q.orgLock
+	}
+	b.Queue(read, id).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&version, &name, &raw)
+		found = err == nil
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	queueNewest(b, q.newest, id, &newest)
+	if err := t.conn.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("postgres: read %s: %w", t.what, err)
+	}
+	if !found {
+		return license.ErrNotFound
+	}
+	var d orgData
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return fmt.Errorf("%w: %s: its row does not decode: %w", license.ErrCorrupt, t.what, err)
+	}
+	d.makeMaps()
+	o := &portal.Organization{ID: id, Name: name, Created: d.Created,
+		Wallet: d.Wallet, Subscriptions: d.Subscriptions, Delegations: d.Delegations, History: newest}
+	scope := []any{id}
+	o.Keys.SetSource(source[portal.OrgKey]{t, &q.keys, scope})
+	o.Devices.SetSource(source[portal.Device]{t, &q.devices, scope})
+	o.Seats.SetSource(seatSource{source[portal.Seat]{t, &q.seats, scope}})
+	o.Groups.SetSource(source[portal.Group]{t, &q.groups, scope})
+	o.Redeemed.SetSource(source[portal.WalletRedemption]{t, &q.redeemed, scope})
+	o.Levels.SetSource(source[string]{t, &q.levels, scope})
+	before, err := dataOf(o)
+	if err != nil {
+		return fmt.Errorf("postgres: %s: %w", t.what, err)
+	}
+
+	err = fn(o)
+	if t.err != nil {
+		return t.err // whatever fn made of the failed read
+	}
+	if err != nil || !write {
+		return err
+	}
+	if o.ID != id {
+		return fmt.Errorf("%w: an update cannot change organization %q's ID to %q", license.ErrInvalidInput, id, o.ID)
+	}
+
+	after, err := dataOf(o)
+	if err != nil {
+		return fmt.Errorf("postgres: %s: %w", t.what, err)
+	}
+	if o.Name != name || !bytes.Equal(before, after) {
+		// A round trip of its own, so that the writes that follow are
+		// never committed if it fails.
+		tag, err := t.conn.Exec(ctx, q.updateOrg, id, version, o.Name, o.Created, after)
+		if err != nil {
+			return fmt.Errorf("postgres: update %s: %w", t.what, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return errConflict
+		}
+	}
+	b = new(pgx.Batch)
+	for _, err := range []error{
+		changes(b, &q.keys, scope, &o.Keys), changes(b, &q.devices, scope, &o.Devices),
+		changes(b, &q.seats, scope, &o.Seats.Table), changes(b, &q.groups, scope, &o.Groups),
+		changes(b, &q.redeemed, scope, &o.Redeemed), changes(b, &q.levels, scope, &o.Levels),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	if err := queueAppend(b, q.appendHistory, id, newest, o.History); err != nil {
+		return err
+	}
+	return t.commit(b)
+}
+
+// begin acquires a connection for a transaction of an update (write) or a
+// view, whose BEGIN the caller sends; done ends the transaction, unless
+// committed, and releases the connection.
+func (s *Store) begin(ctx context.Context, what string, write bool) (*txn, func(), error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgres: %s: %w", what, err)
+	}
+	t := &txn{ctx: ctx, conn: conn, lock: write, what: what}
+	return t, func() {
+		rollback(conn)
+		conn.Release()
+	}, nil
+}
+
+func (t *txn) beginSQL() string {
+	if t.lock {
+		return beginUpdate
+	}
+	return beginView
+}
+
+// commit sends b, the writes of an update, with the COMMIT.
+func (t *txn) commit(b *pgx.Batch) error {
+	b.Queue("COMMIT")
+	if err := t.conn.SendBatch(t.ctx, b).Close(); err != nil {
+		return fmt.Errorf("postgres: update %s: %w", t.what, err)
+	}
+	return nil
+}
+
+// queueNewest queues the read of the newest entry of history org into
+// *h.
+func queueNewest(b *pgx.Batch, sql, org string, h *[]portal.HistoryEntry) {
+	b.Queue(sql, org).QueryRow(func(row pgx.Row) error {
+		var (
+			seq  int64
+			data []byte
+		)
+		err := row.Scan(&seq, &data)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		e, err := entry(seq, data)
+		if err != nil {
+			return err
+		}
+		*h = []portal.HistoryEntry{e}
+		return nil
+	})
+}
+
+// entry decodes a history entry's row.
+func entry(seq int64, data []byte) (portal.HistoryEntry, error) {
+	var e portal.HistoryEntry
+	if err := json.Unmarshal(data, &e); err != nil {
+		return e, fmt.Errorf("%w: history entry #%d does not decode: %w", license.ErrCorrupt, seq, err)
+	}
+	e.Seq = seq
+	return e, nil
+}
+
+// queueAppend queues the insertion of the entries an update appended to
+// history org, which held newest when it started.
+func queueAppend(b *pgx.Batch, sql, org string, newest, h []portal.HistoryEntry) error {
+	if len(h) <= len(newest) {
+		return nil
+	}
+	added := h[len(newest):]
+	_, ats, datas, err := entries(added)
+	if err != nil {
+		return fmt.Errorf("postgres: encode history: %w", err)
+	}
+	b.Queue(sql, org, int64(len(added)), ats, datas)
+	return nil
+}
+
+// UpdateVendor runs fn on the vendor's data and saves what it changes,
+// as [Store.UpdateOrganization] does an organization's: its codes,
+// vouchers, serial numbers, upgrades, license owners and lives and
+// organization list are read, and locked, record by record as fn asks for
+// them, and its own row (the last number handed out, the index of
+// customers) is written only if no other update wrote it since. It
+// returns fn's error, as is, if fn fails.
 func (s *Store) UpdateVendor(ctx context.Context, fn func(*portal.Vendor) error) error {
 	if err := checkDocArgs(ctx, "vendor", fn == nil); err != nil {
 		return err
 	}
-	return update(ctx, s, s.vendorDoc(), fn)
+	return s.retry(ctx, func(locked bool) error { return s.runVendor(ctx, fn, true, locked) })
 }
 
-// ViewVendor runs fn on the vendor's document, as last committed, or on
-// an empty one if there is none yet. fn must not change it, nor keep it.
+// ViewVendor runs fn on the vendor's data, as last committed, in a
+// read-only transaction. fn must not change it, nor keep it.
 func (s *Store) ViewVendor(ctx context.Context, fn func(*portal.Vendor) error) error {
 	if err := checkDocArgs(ctx, "vendor", fn == nil); err != nil {
 		return err
 	}
-	return view(ctx, s, s.vendorDoc(), fn)
+	return s.runVendor(ctx, fn, false, false)
+}
+
+func (s *Store) runVendor(ctx context.Context, fn func(*portal.Vendor) error, write, locked bool) error {
+	q := &s.sql.portal
+	t, done, err := s.begin(ctx, "vendor", write)
+	if err != nil {
+		return err
+	}
+	defer done()
+	var (
+		version int64
+		seq     int64
+		raw     []byte
+		newest  []portal.HistoryEntry
+	)
+	b := new(pgx.Batch)
+	b.Queue(t.beginSQL())
+	read := q.vendor
+	if locked {
+		read = q.vendorLock
+	}
+	b.Queue(read).QueryRow(func(row pgx.Row) error { return row.Scan(&version, &seq, &raw) })
+	queueNewest(b, q.newest, "", &newest)
+	if err := t.conn.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("postgres: read the vendor's data: %w", err)
+	}
+	var customers map[string][]string
+	if err := json.Unmarshal(raw, &customers); err != nil {
+		return fmt.Errorf("%w: the vendor's customers do not decode: %w", license.ErrCorrupt, err)
+	}
+	if customers == nil {
+		customers = map[string][]string{}
+	}
+	v := &portal.Vendor{Seq: seq, Customers: customers, History: newest}
+	v.Owners.SetSource(source[string]{t, &q.owners, nil})
+	v.Lives.SetSource(source[portal.LicenseLife]{t, &q.lives, nil})
+	v.Codes.SetSource(source[portal.ActivationCode]{t, &q.codes, nil})
+	v.Vouchers.SetSource(source[portal.Voucher]{t, &q.vouchers, nil})
+	v.Serials.SetSource(source[portal.Serial]{t, &q.serials, nil})
+	v.Upgrades.SetSource(source[portal.UpgradeNotice]{t, &q.upgrades, nil})
+	v.Organizations.SetSource(source[portal.OrgSummary]{t, &q.vorgs, nil})
+
+	err = fn(v)
+	if t.err != nil {
+		return t.err
+	}
+	if err != nil || !write {
+		return err
+	}
+	after, err := json.Marshal(v.Customers)
+	if err != nil {
+		return fmt.Errorf("postgres: encode the vendor's customers: %w", err)
+	}
+	if v.Seq != seq || !jsonEqual(raw, after) {
+		tag, err := t.conn.Exec(ctx, q.updateVendor, version, v.Seq, after)
+		if err != nil {
+			return fmt.Errorf("postgres: update the vendor's data: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return errConflict
+		}
+	}
+	b = new(pgx.Batch)
+	for _, err := range []error{
+		changes(b, &q.owners, nil, &v.Owners), changes(b, &q.lives, nil, &v.Lives),
+		changes(b, &q.codes, nil, &v.Codes), changes(b, &q.vouchers, nil, &v.Vouchers),
+		changes(b, &q.serials, nil, &v.Serials), changes(b, &q.upgrades, nil, &v.Upgrades),
+		changes(b, &q.vorgs, nil, &v.Organizations),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	if err := queueAppend(b, q.appendHistory, "", newest, v.History); err != nil {
+		return err
+	}
+	return t.commit(b)
+}
+
+// jsonEqual reports whether two JSON encodings hold the same value: a
+// jsonb column gives its own spacing and key order back.
+func jsonEqual(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	xa, _ := json.Marshal(x)
+	ya, _ := json.Marshal(y)
+	return bytes.Equal(xa, ya)
 }
 
 // checkDocArgs checks what every portal method receives: a live context,
@@ -123,122 +547,19 @@ func checkDocArgs(ctx context.Context, id string, noFn bool) error {
 	return nil
 }
 
-// document describes where a document of type T is kept and how it is
-// read: the statements that lock it, read it, insert it and update it, the
-// arguments naming its row, which come last, and what stands for a
-// missing row.
-type document[T any] struct {
-	what                       string // for errors
-	cacheKey                   string
-	key                        []any
-	lock, view, insert, update string
-	// missing returns the document a missing row stands for, or an
-	// error: license.ErrNotFound.
-	missing func() (*T, error)
-	// loaded completes a document decoded from its row, or reports that
-	// it is not the row's; saving checks a document before it is saved.
-	// Either may be nil.
-	loaded, saving func(*T) error
-	// clone returns a copy of a document that shares nothing fn changes.
-	clone func(*T) *T
-}
-
-func (s *Store) orgDoc(id string) document[portal.Organization] {
-	return document[portal.Organization]{
-		what:     fmt.Sprintf("organization %q", id),
-		cacheKey: orgKey(id),
-		key:      []any{id},
-		lock:     s.sql.lockOrg, view: s.sql.viewOrg, update: s.sql.updateOrg,
-		missing: func() (*portal.Organization, error) { return nil, license.ErrNotFound },
-		loaded: func(o *portal.Organization) error {
-			if o.ID != id {
-				return fmt.Errorf("%w: organization %q: the document's ID is %q", license.ErrCorrupt, id, o.ID)
-			}
-			return nil
-		},
-		saving: func(o *portal.Organization) error {
-			if o.ID != id {
-				return fmt.Errorf("%w: an update cannot change organization %q's ID to %q", license.ErrInvalidInput, id, o.ID)
-			}
-			return nil
-		},
-		clone: (*portal.Organization).Clone,
-	}
-}
-
-func orgKey(id string) string { return "org/" + id }
-
-func (s *Store) vendorDoc() document[portal.Vendor] {
-	return document[portal.Vendor]{
-		what:     "vendor document",
-		cacheKey: "vendor",
-		lock:     s.sql.lockVendor, view: s.sql.viewVendor, insert: s.sql.insertVendor, update: s.sql.updateVendor,
-		missing: func() (*portal.Vendor, error) {
-			v := new(portal.Vendor)
-			makeMaps(v)
-			return v, nil
-		},
-		loaded: func(v *portal.Vendor) error {
-			makeMaps(v)
-			return nil
-		},
-		clone: (*portal.Vendor).Clone,
-	}
-}
-
-// makeMaps makes each nil map field of the struct v points to, so that a
-// vendor document decoded from a row, or standing for a missing one, can
-// be written to: the portal adds to its maps without checking them.
-func makeMaps(v any) {
-	rv := reflect.ValueOf(v).Elem()
-	for i := range rv.NumField() {
-		if f := rv.Field(i); f.Kind() == reflect.Map && f.IsNil() && f.CanSet() {
-			f.Set(reflect.MakeMap(f.Type()))
-		}
-	}
-}
-
-// maxAttempts is how many times update runs a transaction that the
-// database aborts to resolve a conflict (a deadlock, a serialization
-// failure, or two first writes of the vendor's document).
+// maxAttempts is how many times an update runs a transaction that the
+// database aborts to resolve a conflict.
 const maxAttempts = 10
 
-// errRace: two transactions both found a document missing, and the other
-// one created it first.
-var errRace = errors.New("postgres: concurrent creation")
+// errConflict: another update wrote the organization's or the vendor's
+// row since this one read it.
+var errConflict = errors.New("postgres: concurrent update")
 
-// update runs fn on the document d in a read-modify-write transaction,
-// which it may share with other updates of d (see combiner), and again
-// when the database aborts it to resolve a conflict.
-func update[T any](ctx context.Context, s *Store, d document[T], fn func(*T) error) error {
-	o := newOp(ctx, func(doc any) error { return fn(doc.(*T)) })
-	lead, err := s.queue.join(d.cacheKey, o)
-	if err != nil {
-		return err
-	}
-	if lead {
-		if ops := s.queue.take(d.cacheKey, o); len(ops) > 0 {
-			run(s, d, ops)
-			for _, f := range ops {
-				if f != o {
-					f.wake <- false // answered
-				}
-			}
-		}
-		s.queue.handOff(d.cacheKey)
-	}
-	if o.panicked != nil {
-		panic(o.panicked)
-	}
-	return o.err
-}
-
-// run runs ops in one transaction, again when the database aborts it to
-// resolve a conflict, and sets their results.
-func run[T any](s *Store, d document[T], ops []*op) {
-	ctx, cancel := batchContext(ops)
-	defer cancel()
-	err := runOnce(ctx, s, d, ops)
+// retry runs once, again when the database aborts it to resolve a
+// conflict, with the row of the organization or vendor locked from the
+// start, so that the next attempt meets no write of it.
+func (s *Store) retry(ctx context.Context, once func(locked bool) error) error {
+	err := once(false)
 	for attempt := 2; err != nil && attempt <= maxAttempts && retryable(err); attempt++ {
 		// Back off a little, at random, so that the transactions that
 		// collided do not collide again.
@@ -246,100 +567,12 @@ func run[T any](s *Store, d document[T], ops []*op) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			err = ctx.Err()
+			return ctx.Err()
 		case <-t.C:
-			err = runOnce(ctx, s, d, ops)
 		}
+		err = once(true)
 	}
-	if err == nil {
-		return
-	}
-	for _, o := range ops {
-		o.err, o.panicked = err, nil
-		if ctx.Err() != nil && o.ctx.Err() != nil {
-			o.err = o.ctx.Err() // the caller's reason, such as a deadline
-		}
-	}
-}
-
-// runOnce runs ops, one after the other, in one read-modify-write
-// transaction, and sets their results; it returns the transaction's
-// error.
-//
-// It takes two round trips to the database, not four: BEGIN goes with the
-// SELECT … FOR UPDATE, and the UPDATE with the COMMIT. The row lock is
-// held from the first to the second, so that is also the time that other
-// processes' updates of the document wait.
-func runOnce[T any](ctx context.Context, s *Store, d document[T], ops []*op) error {
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("postgres: update %s: %w", d.what, err)
-	}
-	defer conn.Release()
-	defer rollback(conn) // unless committed
-	hit, have := s.cached(d.cacheKey)
-	var r stored
-	b := new(pgx.Batch)
-	b.Queue("BEGIN")
-	b.Queue(d.lock, slices.Concat([]any{have}, d.key)...).QueryRow(func(row pgx.Row) error {
-		err := row.Scan(&r.version, &r.sum, &r.data)
-		if errors.Is(err, pgx.ErrNoRows) {
-			r.missing, err = true, nil
-		}
-		return err
-	})
-	if err := conn.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("postgres: read %s: %w", d.what, err)
-	}
-	doc, err := load(s, d, hit, r)
-	if err != nil {
-		return err
-	}
-	changed := false
-	for _, o := range ops {
-		next := doc
-		if len(ops) > 1 {
-			next = d.clone(doc) // so that a failed update leaves doc as it was
-		}
-		o.err, o.panicked = o.call(next)
-		if o.err == nil && o.panicked == nil && d.saving != nil {
-			o.err = d.saving(next)
-		}
-		if o.err == nil && o.panicked == nil {
-			doc, changed = next, true
-		}
-	}
-	if !changed {
-		return nil
-	}
-	data, sum, err := encode(doc)
-	if err != nil {
-		return fmt.Errorf("postgres: update %s: %w", d.what, err)
-	}
-	b = new(pgx.Batch)
-	var write *pgx.QueuedQuery
-	if r.missing {
-		write = b.Queue(d.insert, slices.Concat([]any{data, sum}, d.key)...)
-	} else {
-		write = b.Queue(d.update, slices.Concat([]any{r.version, data, sum}, d.key)...)
-	}
-	write.Exec(func(tag pgconn.CommandTag) error {
-		if tag.RowsAffected() != 1 {
-			return errRace // the COMMIT that follows commits nothing
-		}
-		return nil
-	})
-	b.Queue("COMMIT")
-	if err := conn.SendBatch(ctx, b).Close(); err != nil {
-		// Unless the UPDATE failed, the COMMIT may have been applied: the
-		// cache is right either way, as it names its copy by checksum.
-		return fmt.Errorf("postgres: update %s: %w", d.what, err)
-	}
-	// doc is the last successful fn's now, as the document a
-	// MemoryPortalStore keeps is; it is cloned before any other fn sees
-	// it.
-	s.cache.put(d.cacheKey, sum, len(data), doc)
-	return nil
+	return err
 }
 
 // rollback ends the transaction conn is in, if any. Should that fail,
@@ -353,87 +586,10 @@ func rollback(conn *pgxpool.Conn) {
 	_, _ = conn.Exec(ctx, "ROLLBACK")
 }
 
-// view runs fn on the document d as last committed.
-func view[T any](ctx context.Context, s *Store, d document[T], fn func(*T) error) error {
-	hit, have := s.cached(d.cacheKey)
-	var r stored
-	err := s.pool.QueryRow(ctx, d.view, slices.Concat([]any{have}, d.key)...).Scan(&r.version, &r.sum, &r.data)
-	if errors.Is(err, pgx.ErrNoRows) {
-		r.missing, err = true, nil
-	}
-	if err != nil {
-		return fmt.Errorf("postgres: read %s: %w", d.what, err)
-	}
-	doc, err := load(s, d, hit, r)
-	if err != nil {
-		return err
-	}
-	return fn(doc)
-}
-
-// stored is a document's row as read: its version and checksum, and its
-// data unless it has the checksum of the cached copy.
-type stored struct {
-	version   int64
-	sum, data []byte
-	missing   bool // no row
-}
-
-// cached returns the cache's copy of a document, and its checksum, to
-// send with the query that reads it; nil if there is none.
-func (s *Store) cached(key string) (cached, []byte) {
-	hit, ok := s.cache.get(key)
-	if !ok {
-		return cached{}, nil
-	}
-	return hit, hit.sum
-}
-
-// load returns the document d read as r, a copy that the caller may
-// change. hit is the cache's copy the read was made with.
-//
-// The data comes from the database only if its checksum differs from
-// that of the copy in the store's cache, or does not match it: a document
-// is decoded once per change, and not at all in the process that made
-// the change.
-func load[T any](s *Store, d document[T], hit cached, r stored) (*T, error) {
-	if r.missing {
-		return d.missing()
-	}
-	if r.data == nil {
-		// The stored document matches its checksum, which is the cached
-		// copy's: it is the same, byte for byte.
-		return d.clone(hit.doc.(*T)), nil
-	}
-	if err := checkSum(r.data, r.sum); err != nil {
-		s.cache.drop(d.cacheKey)
-		return nil, fmt.Errorf("%w: %s: %w", license.ErrCorrupt, d.what, err)
-	}
-	// Another goroutine may have cached the stored document meanwhile.
-	if hit, ok := s.cache.get(d.cacheKey); ok && bytes.Equal(hit.sum, r.sum) {
-		return d.clone(hit.doc.(*T)), nil
-	}
-	doc := new(T)
-	if err := json.Unmarshal(r.data, doc); err != nil {
-		s.cache.drop(d.cacheKey)
-		return nil, fmt.Errorf("%w: %s: does not decode: %w", license.ErrCorrupt, d.what, err)
-	}
-	if d.loaded != nil {
-		if err := d.loaded(doc); err != nil {
-			s.cache.drop(d.cacheKey)
-			return nil, err
-		}
-	}
-	if !s.cache.put(d.cacheKey, r.sum, len(r.data), doc) {
-		return doc, nil
-	}
-	return d.clone(doc), nil
-}
-
 // retryable reports whether err is the database aborting a transaction to
 // resolve a conflict, which running it again may not meet.
 func retryable(err error) bool {
-	if errors.Is(err, errRace) {
+	if errors.Is(err, errConflict) {
 		return true
 	}
 	var pe *pgconn.PgError

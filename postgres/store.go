@@ -18,7 +18,7 @@ import (
 )
 
 // Store keeps installations ([license.Store]) and a portal's
-// organizations and vendor document ([portal.PortalStore]) in a
+// organizations and vendor data ([portal.HistoryStore]) in a
 // PostgreSQL database. Open one with [Open] and close it with
 // [Store.Close]; in between it is safe for concurrent use, by any number
 // of goroutines, and by any number of processes sharing the database.
@@ -27,21 +27,18 @@ import (
 // hold: valid UTF-8 with no NUL byte. Others, and empty ones, are refused
 // with an error matching license.ErrInvalidInput.
 //
-// A Store keeps in memory the organizations and the vendor document it
-// last read or wrote (see [WithCacheSize]), each named by the checksum of
-// its stored bytes, and checks with the database at every read that the
-// copy is still current.
+// A portal's data is kept one record a row (see the package's
+// documentation): an operation reads, locks and writes only the records
+// it touches, and reads histories only in pages.
 type Store struct {
 	pool   *pgxpool.Pool
 	schema string
 	sql    statements
-	cache  *cache // nil: off
-	queue  combiner
 }
 
 var (
-	_ license.Store      = (*Store)(nil)
-	_ portal.PortalStore = (*Store)(nil)
+	_ license.Store       = (*Store)(nil)
+	_ portal.HistoryStore = (*Store)(nil)
 )
 
 // Option configures [Open].
@@ -49,7 +46,6 @@ type Option func(*options)
 
 type options struct {
 	schema    string
-	cacheSize int64
 	configure []func(*pgxpool.Config)
 }
 
@@ -84,7 +80,7 @@ func WithPoolConfig(fn func(*pgxpool.Config)) Option {
 // name, or the driver's error when the DSN does not parse, the database
 // cannot be reached or a migration fails.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	o := options{cacheSize: DefaultCacheSize}
+	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -111,7 +107,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool, schema: schema, sql: newStatements(schema), cache: newCache(o.cacheSize)}, nil
+	return &Store{pool: pool, schema: schema, sql: newStatements(schema)}, nil
 }
 
 // Close closes the store's connections, waiting for those in use to be
@@ -126,15 +122,11 @@ func (s *Store) Schema() string { return s.schema }
 type statements struct {
 	loadInstallation, insertInstallation, updateInstallation, deleteInstallation string
 
-	createOrg, lockOrg, viewOrg, updateOrg string
-
-	lockVendor, viewVendor, insertVendor, updateVendor string
+	portal portalSQL
 }
 
 func newStatements(schema string) statements {
 	inst := pgx.Identifier{schema, "installations"}.Sanitize()
-	orgs := pgx.Identifier{schema, "organizations"}.Sanitize()
-	vendor := pgx.Identifier{schema, "vendor"}.Sanitize()
 	return statements{
 		loadInstallation:   "SELECT version, data, checksum FROM " + inst + " WHERE id = $1",
 		insertInstallation: "INSERT INTO " + inst + " (id, version, data, checksum) VALUES ($1, 1, $2, $3) ON CONFLICT (id) DO NOTHING",
@@ -144,20 +136,7 @@ func newStatements(schema string) statements {
 		deleteInstallation: "WITH d AS (DELETE FROM " + inst + " WHERE id = $1 AND version = $2 RETURNING 1) " +
 			"SELECT (SELECT count(*) FROM d), (SELECT version FROM " + inst + " WHERE id = $1)",
 
-		// A document is read with the checksum of the copy the store
-		// caches ($1): the data comes only if the stored one differs, or
-		// does not match its checksum, which the server checks then, so
-		// that a damaged document is reported even to a store that
-		// holds an intact copy.
-		createOrg: "INSERT INTO " + orgs + " (id, version, data, checksum) VALUES ($1, 1, $2, $3) ON CONFLICT (id) DO NOTHING",
-		lockOrg:   "SELECT version, checksum, CASE WHEN checksum = $1 AND sha256(data) = $1 THEN NULL ELSE data END FROM " + orgs + " WHERE id = $2 FOR UPDATE",
-		viewOrg:   "SELECT version, checksum, CASE WHEN checksum = $1 AND sha256(data) = $1 THEN NULL ELSE data END FROM " + orgs + " WHERE id = $2",
-		updateOrg: "UPDATE " + orgs + " SET version = version + 1, data = $2, checksum = $3, updated_at = now() WHERE version = $1 AND id = $4",
-
-		lockVendor:   "SELECT version, checksum, CASE WHEN checksum = $1 AND sha256(data) = $1 THEN NULL ELSE data END FROM " + vendor + " WHERE id = 1 FOR UPDATE",
-		viewVendor:   "SELECT version, checksum, CASE WHEN checksum = $1 AND sha256(data) = $1 THEN NULL ELSE data END FROM " + vendor + " WHERE id = 1",
-		insertVendor: "INSERT INTO " + vendor + " (id, version, data, checksum) VALUES (1, 1, $1, $2) ON CONFLICT (id) DO NOTHING",
-		updateVendor: "UPDATE " + vendor + " SET version = version + 1, data = $2, checksum = $3, updated_at = now() WHERE version = $1 AND id = 1",
+		portal: newPortalSQL(schema),
 	}
 }
 

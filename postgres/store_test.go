@@ -114,11 +114,6 @@ func TestConformance(t *testing.T) {
 	t.Run("Portal", func(t *testing.T) {
 		storetest.Portal(t, func(t *testing.T) portal.PortalStore { return MustOpen(t) })
 	})
-	t.Run("PortalNoCache", func(t *testing.T) {
-		storetest.Portal(t, func(t *testing.T) portal.PortalStore {
-			return MustOpenSchema(t, NewSchema(t), postgres.WithCacheSize(0))
-		})
-	})
 }
 
 func TestOpen(t *testing.T) {
@@ -234,75 +229,104 @@ func equal(a, b []int64) bool {
 	return true
 }
 
-// TestCorrupt damages each kind of document in the database: every read
+// TestCorrupt damages each kind of row in the database: every read
 // reports license.ErrCorrupt, and no update overwrites the damage.
 func TestCorrupt(t *testing.T) {
 	ctx := context.Background()
 	dsn := DSN(t)
 	nop := func(*portal.Organization) error { return nil }
 	nopVendor := func(*portal.Vendor) error { return nil }
-	damages := map[string]string{
-		"ChecksumMismatch": "UPDATE %s SET data = data || ' '::bytea", // still JSON
-		"DoesNotDecode":    "UPDATE %s SET data = '{\"id\": '::bytea, checksum = sha256('{\"id\": '::bytea)",
-		"WrongType":        "UPDATE %s SET data = '[1,2]'::bytea, checksum = sha256('[1,2]'::bytea)",
-	}
-	for name, damage := range damages {
-		t.Run(name, func(t *testing.T) {
-			schema := NewSchema(t)
-			s := MustOpenSchema(t, schema)
-			if _, err := s.SaveInstallation(ctx, "app-1", license.InstallationState{Trials: 1}); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.CreateOrganization(ctx, &portal.Organization{ID: "acme"}); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error { v.Seq = 1; return nil }); err != nil {
-				t.Fatal(err)
-			}
-			for _, tbl := range []string{"installations", "organizations", "vendor"} {
-				if n, err := Exec(t, dsn, strings.Replace(damage, "%s", table(schema, tbl), 1)); err != nil || n != 1 {
-					t.Fatalf("damage %s: %d rows, %v", tbl, n, err)
+	t.Run("Installation", func(t *testing.T) {
+		damages := map[string]string{
+			"ChecksumMismatch": "UPDATE %s SET data = data || ' '::bytea", // still JSON
+			"DoesNotDecode":    "UPDATE %s SET data = '{\"id\": '::bytea, checksum = sha256('{\"id\": '::bytea)",
+			"WrongType":        "UPDATE %s SET data = '[1,2]'::bytea, checksum = sha256('[1,2]'::bytea)",
+		}
+		for name, damage := range damages {
+			t.Run(name, func(t *testing.T) {
+				schema := NewSchema(t)
+				s := MustOpenSchema(t, schema)
+				if _, err := s.SaveInstallation(ctx, "app-1", license.InstallationState{Trials: 1}); err != nil {
+					t.Fatal(err)
 				}
-			}
-			if _, err := s.LoadInstallation(ctx, "app-1"); !errors.Is(err, license.ErrCorrupt) {
-				t.Errorf("LoadInstallation = %v, want ErrCorrupt", err)
-			}
-			if err := s.ViewOrganization(ctx, "acme", nop); !errors.Is(err, license.ErrCorrupt) {
-				t.Errorf("ViewOrganization = %v, want ErrCorrupt", err)
-			}
-			if err := s.UpdateOrganization(ctx, "acme", nop); !errors.Is(err, license.ErrCorrupt) {
-				t.Errorf("UpdateOrganization = %v, want ErrCorrupt", err)
-			}
-			if err := s.ViewVendor(ctx, nopVendor); !errors.Is(err, license.ErrCorrupt) {
-				t.Errorf("ViewVendor = %v, want ErrCorrupt", err)
-			}
-			if err := s.UpdateVendor(ctx, nopVendor); !errors.Is(err, license.ErrCorrupt) {
-				t.Errorf("UpdateVendor = %v, want ErrCorrupt", err)
-			}
-			if got := QueryInt64s(t, "SELECT version FROM "+table(schema, "organizations")); got[0] != 1 {
-				t.Errorf("an update overwrote the damaged organization: version %d", got[0])
-			}
-			// A damaged installation is deleted whatever the version
-			// given, so that a Manager can start it again (S9).
-			if err := s.DeleteInstallation(ctx, "app-1", 0); err != nil {
-				t.Errorf("DeleteInstallation of a damaged state = %v, want nil", err)
-			}
-			if _, err := s.LoadInstallation(ctx, "app-1"); !errors.Is(err, license.ErrNotFound) {
-				t.Errorf("LoadInstallation after deleting = %v, want ErrNotFound", err)
-			}
-		})
-	}
-	t.Run("OrganizationUnderAnotherID", func(t *testing.T) {
-		schema := NewSchema(t)
-		s := MustOpenSchema(t, schema)
-		if err := s.CreateOrganization(ctx, &portal.Organization{ID: "acme"}); err != nil {
-			t.Fatal(err)
+				if n, err := Exec(t, dsn, strings.Replace(damage, "%s", table(schema, "installations"), 1)); err != nil || n != 1 {
+					t.Fatalf("damage: %d rows, %v", n, err)
+				}
+				if _, err := s.LoadInstallation(ctx, "app-1"); !errors.Is(err, license.ErrCorrupt) {
+					t.Errorf("LoadInstallation = %v, want ErrCorrupt", err)
+				}
+				// A damaged installation is deleted whatever the version
+				// given, so that a Manager can start it again (S9).
+				if err := s.DeleteInstallation(ctx, "app-1", 0); err != nil {
+					t.Errorf("DeleteInstallation of a damaged state = %v, want nil", err)
+				}
+				if _, err := s.LoadInstallation(ctx, "app-1"); !errors.Is(err, license.ErrNotFound) {
+					t.Errorf("LoadInstallation after deleting = %v, want ErrNotFound", err)
+				}
+			})
 		}
-		if _, err := Exec(t, dsn, "UPDATE "+table(schema, "organizations")+" SET id = 'globex'"); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.ViewOrganization(ctx, "globex", nop); !errors.Is(err, license.ErrCorrupt) {
-			t.Errorf("ViewOrganization = %v, want ErrCorrupt", err)
+	})
+	// A portal's rows hold jsonb: damage is a value of the wrong type.
+	t.Run("Portal", func(t *testing.T) {
+		for _, tc := range []struct {
+			table string
+			read  func(*postgres.Store) (view, update error)
+		}{
+			{"organizations", func(s *postgres.Store) (error, error) {
+				return s.ViewOrganization(ctx, "acme", nop), s.UpdateOrganization(ctx, "acme", nop)
+			}},
+			{"devices", func(s *postgres.Store) (error, error) {
+				get := func(o *portal.Organization) error {
+					if _, ok := o.Devices.Get("pc-1"); ok {
+						t.Errorf("a damaged device reads as a device")
+					}
+					return nil
+				}
+				return s.ViewOrganization(ctx, "acme", get), s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
+					_ = get(o)
+					o.Wallet["p"] = 1 // not saved: the update fails
+					return nil
+				})
+			}},
+			{"vendor", func(s *postgres.Store) (error, error) {
+				return s.ViewVendor(ctx, nopVendor), s.UpdateVendor(ctx, nopVendor)
+			}},
+			{"codes", func(s *postgres.Store) (error, error) {
+				get := func(v *portal.Vendor) error { _ = v.Codes.Len(); return nil }
+				return s.ViewVendor(ctx, get), s.UpdateVendor(ctx, func(v *portal.Vendor) error { v.Seq = 7; return get(v) })
+			}},
+		} {
+			t.Run(tc.table, func(t *testing.T) {
+				schema := NewSchema(t)
+				s := MustOpenSchema(t, schema)
+				o := &portal.Organization{ID: "acme", Devices: portal.TableOf(map[string]portal.Device{"pc-1": {Fingerprint: "pc-1"}})}
+				if err := s.CreateOrganization(ctx, o); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error {
+					v.Codes.Put("C", portal.ActivationCode{Code: "C"})
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+				column := "data"
+				if tc.table == "vendor" {
+					column = "customers"
+				}
+				if n, err := Exec(t, dsn, "UPDATE "+table(schema, tc.table)+" SET "+column+" = '[1,2]'"); err != nil || n != 1 {
+					t.Fatalf("damage %s: %d rows, %v", tc.table, n, err)
+				}
+				view, update := tc.read(s)
+				if !errors.Is(view, license.ErrCorrupt) {
+					t.Errorf("view = %v, want ErrCorrupt", view)
+				}
+				if !errors.Is(update, license.ErrCorrupt) {
+					t.Errorf("update = %v, want ErrCorrupt", update)
+				}
+				if got := QueryInt64s(t, "SELECT version FROM "+table(schema, "organizations")+" UNION ALL SELECT version FROM "+table(schema, "vendor")); got[0] != 1 || got[1] != 1 {
+					t.Errorf("an update wrote over damaged data: versions %v", got)
+				}
+			})
 		}
 	})
 }
@@ -351,7 +375,7 @@ func TestUpdateOrganization(t *testing.T) {
 			}
 		}
 	})
-	t.Run("CacheSeesOtherStores", func(t *testing.T) {
+	t.Run("OtherStoresSeeUpdates", func(t *testing.T) {
 		schema := NewSchema(t)
 		a, b := MustOpenSchema(t, schema), MustOpenSchema(t, schema)
 		if err := a.CreateOrganization(ctx, &portal.Organization{ID: "acme", Name: "v1"}); err != nil {
@@ -437,9 +461,9 @@ func TestVendor(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	t.Run("FirstWritesRace", func(t *testing.T) {
-		// Writers that all find no vendor document: one creates it, the
-		// others retry on it.
+	t.Run("ConcurrentStores", func(t *testing.T) {
+		// Writers of the vendor's row from three stores, from the start:
+		// those that lose the race run again on the winner's row.
 		schema := NewSchema(t)
 		stores := []*postgres.Store{MustOpenSchema(t, schema), MustOpenSchema(t, schema), MustOpenSchema(t, schema)}
 		var wg sync.WaitGroup
@@ -468,10 +492,10 @@ func TestVendor(t *testing.T) {
 }
 
 // TestConcurrentUpdates checks the updates of one organization that run
-// at the same time, which the store may run in one transaction: each
-// sees the state the others left, a failed one changes nothing and gets
-// its own error, a panic reaches its own goroutine, and an update whose
-// context ends while it waits does not run.
+// at the same time: each sees the state the others left, a failed one
+// changes nothing and gets its own error, a panic reaches its own
+// goroutine, and an update whose context ends while it waits for a row
+// lock ends with its context's error.
 func TestConcurrentUpdates(t *testing.T) {
 	ctx := context.Background()
 	t.Run("SomeFail", func(t *testing.T) {
@@ -486,7 +510,11 @@ func TestConcurrentUpdates(t *testing.T) {
 			wg.Go(func() {
 				errs[i] = s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 					o.Wallet["p"]++
-					o.History = append(o.History, portal.HistoryEntry{Seq: int64(len(o.History)) + 1, Subject: strconv.Itoa(i)})
+					seq := int64(1)
+					if len(o.History) > 0 {
+						seq = o.History[len(o.History)-1].Seq + 1
+					}
+					o.History = append(o.History, portal.HistoryEntry{Seq: seq, Subject: strconv.Itoa(i)})
 					if i%3 == 0 {
 						return fmt.Errorf("refused %d", i)
 					}
@@ -507,19 +535,23 @@ func TestConcurrentUpdates(t *testing.T) {
 			}
 		}
 		_ = s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
-			if o.Wallet["p"] != ok || len(o.History) != ok {
-				t.Errorf("wallet %d, %d history entries; want %d: a failed update left a change", o.Wallet["p"], len(o.History), ok)
-			}
-			for i, e := range o.History {
-				if e.Seq != int64(i)+1 {
-					t.Errorf("history[%d].Seq = %d: an update did not see the one before", i, e.Seq)
-				}
-				if n, _ := strconv.Atoi(e.Subject); n%3 == 0 {
-					t.Errorf("history holds failed update %d", n)
-				}
+			if o.Wallet["p"] != ok {
+				t.Errorf("wallet %d; want %d: a failed update left a change", o.Wallet["p"], ok)
 			}
 			return nil
 		})
+		h, next, err := s.HistoryPage(ctx, "acme", 0, portal.MaxPage)
+		if err != nil || next != 0 || len(h) != ok {
+			t.Fatalf("history: %d entries, next %d, %v; want %d", len(h), next, err, ok)
+		}
+		for i, e := range h {
+			if e.Seq != int64(len(h)-i) {
+				t.Errorf("history[%d].Seq = %d: entries are not numbered 1, 2, 3…", i, e.Seq)
+			}
+			if n, _ := strconv.Atoi(e.Subject); n%3 == 0 {
+				t.Errorf("history holds failed update %d", n)
+			}
+		}
 	})
 	t.Run("Panic", func(t *testing.T) {
 		s := MustOpen(t)
@@ -562,80 +594,61 @@ func TestConcurrentUpdates(t *testing.T) {
 	})
 	t.Run("ContextEndsWhileWaiting", func(t *testing.T) {
 		s := MustOpen(t)
-		if err := s.CreateOrganization(ctx, &portal.Organization{ID: "acme", Wallet: map[string]int{}}); err != nil {
+		o := &portal.Organization{ID: "acme", Wallet: map[string]int{},
+			Keys: portal.TableOf(map[string]portal.OrgKey{"SN-1": {Key: "k1"}})}
+		if err := s.CreateOrganization(ctx, o); err != nil {
 			t.Fatal(err)
 		}
+		// The first update holds SN-1's row; the second waits for it in
+		// the database until its context ends.
 		entered, release := make(chan struct{}), make(chan struct{})
 		first := make(chan error, 1)
 		go func() {
 			first <- s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
+				k, _ := o.Keys.Get("SN-1")
 				close(entered)
 				<-release
-				o.Wallet["p"]++
+				k.Key = "k2"
+				o.Keys.Put("SN-1", k)
 				return nil
 			})
 		}()
 		<-entered
-		waiting, cancel := context.WithCancel(ctx)
-		var ran atomic.Bool
-		second := make(chan error, 1)
-		go func() {
-			second <- s.UpdateOrganization(waiting, "acme", func(o *portal.Organization) error {
-				ran.Store(true)
-				return nil
-			})
-		}()
-		time.Sleep(50 * time.Millisecond) // let it queue
-		cancel()
-		if err := <-second; !errors.Is(err, context.Canceled) {
-			t.Errorf("the waiting update = %v, want context.Canceled", err)
+		waiting, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		defer cancel()
+		var wrote atomic.Bool
+		err := s.UpdateOrganization(waiting, "acme", func(o *portal.Organization) error {
+			if _, ok := o.Keys.Get("SN-1"); ok {
+				o.Wallet["p"]++
+				wrote.Store(true)
+			}
+			return nil
+		})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("the waiting update = %v, want context.DeadlineExceeded", err)
+		}
+		if wrote.Load() {
+			t.Error("the waiting update read the locked row")
 		}
 		close(release)
 		if err := <-first; err != nil {
 			t.Errorf("the first update = %v", err)
 		}
-		if ran.Load() {
-			t.Error("the cancelled update ran")
-		}
-		// The document is free again.
-		if err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error { o.Wallet["p"]++; return nil }); err != nil {
+		// The row is free again, and holds the first update's change.
+		if err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
+			if k, _ := o.Keys.Get("SN-1"); k.Key != "k2" {
+				t.Errorf("key %q, want k2", k.Key)
+			}
+			o.Wallet["p"]++
+			return nil
+		}); err != nil {
 			t.Fatal(err)
 		}
 		_ = s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
-			if o.Wallet["p"] != 2 {
-				t.Errorf("wallet %d, want 2", o.Wallet["p"])
+			if o.Wallet["p"] != 1 {
+				t.Errorf("wallet %d, want 1", o.Wallet["p"])
 			}
 			return nil
 		})
-	})
-	t.Run("NoCache", func(t *testing.T) {
-		// The same, with the cache off: every read decodes.
-		schema := NewSchema(t)
-		a := MustOpenSchema(t, schema, postgres.WithCacheSize(0))
-		b := MustOpenSchema(t, schema)
-		if err := a.CreateOrganization(ctx, &portal.Organization{ID: "acme", Wallet: map[string]int{}}); err != nil {
-			t.Fatal(err)
-		}
-		var wg sync.WaitGroup
-		for i := range 40 {
-			s := a
-			if i%2 == 0 {
-				s = b
-			}
-			wg.Go(func() {
-				if err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error { o.Wallet["p"]++; return nil }); err != nil {
-					t.Error(err)
-				}
-			})
-		}
-		wg.Wait()
-		for _, s := range []*postgres.Store{a, b} {
-			_ = s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
-				if o.Wallet["p"] != 40 {
-					t.Errorf("wallet %d, want 40", o.Wallet["p"])
-				}
-				return nil
-			})
-		}
 	})
 }

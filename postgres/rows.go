@@ -1,0 +1,208 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/licensekit/license"
+	"github.com/licensekit/license/portal"
+)
+
+// rowTable is the SQL of a table that keeps records one a row, by ID: an
+// organization's, keyed by (org, id), whose statements take the
+// organization's ID first, or the vendor's, keyed by id.
+type rowTable struct {
+	name                    string // for errors
+	get, getLock            string // (scope…, id) → data
+	all, allLock            string // (scope…) → id, data
+	ofLicense, ofLicenseLck string // seats only: (org, license) → id, data
+	upsert, del             string // (scope…, ids, data[, licenses, devices]); (scope…, ids)
+	seats                   bool
+}
+
+func newRowTable(schema, name string, byOrg bool) rowTable {
+	t := pgx.Identifier{schema, name}.Sanitize()
+	r := rowTable{name: name, seats: name == "seats"}
+	where, many, scope, orgCol, conflict, n := "id = $1", "id = ANY($1::text[])", "", "", "id", 1
+	if byOrg {
+		where, many, scope, orgCol, conflict, n = "org = $1 AND id = $2", "org = $1 AND id = ANY($2::text[])", "$1, ", "org, ", "org, id", 2
+	}
+	r.get = "SELECT data FROM " + t + " WHERE " + where
+	r.getLock = r.get + " FOR UPDATE"
+	r.all = "SELECT id, data FROM " + t
+	if byOrg {
+		r.all += " WHERE org = $1"
+	}
+	r.allLock = r.all + " FOR UPDATE"
+	cols, sel, arrays := "id, data", "u.id, u.data::jsonb", fmt.Sprintf("$%d::text[], $%d::text[]", n, n+1)
+	set := "data = excluded.data"
+	if r.seats {
+		cols, sel, arrays = "id, data, license, device", "u.id, u.data::jsonb, u.license, u.device",
+			"$2::text[], $3::text[], $4::text[], $5::text[]"
+		set += ", license = excluded.license, device = excluded.device"
+		r.ofLicense = "SELECT id, data FROM " + t + " WHERE org = $1 AND license = $2"
+		r.ofLicenseLck = r.ofLicense + " FOR UPDATE"
+	}
+	// The records come as arrays, their data as text that the column's
+	// type, jsonb, parses: one statement, however many records.
+	r.upsert = "INSERT INTO " + t + " (" + orgCol + cols + ") SELECT " + scope + sel +
+		" FROM unnest(" + arrays + ") AS u(" + cols + ") ON CONFLICT (" + conflict + ") DO UPDATE SET " + set
+	r.del = "DELETE FROM " + t + " WHERE " + many
+	return r
+}
+
+// txn is one attempt at an update, or a view, of an organization or of
+// the vendor: a connection in a transaction, that its tables' sources
+// read through, and the first error they met.
+type txn struct {
+	ctx  context.Context
+	conn *pgxpool.Conn
+	lock bool   // read rows FOR UPDATE: an update
+	what string // "organization \"acme\"", for errors
+	err  error
+}
+
+func (t *txn) fail(err error) {
+	if t.err == nil {
+		t.err = err
+	}
+}
+
+// source is the [portal.Source] of a table of records, in t's
+// transaction. A failure is remembered in t, and reads as no record.
+type source[V any] struct {
+	t     *txn
+	tb    *rowTable
+	scope []any // the organization's ID; nothing for the vendor's tables
+}
+
+// Load reads the record with that ID, and locks it in an update.
+func (s source[V]) Load(id string) (V, bool) {
+	var v V
+	if s.t.err != nil {
+		return v, false
+	}
+	q := s.tb.get
+	if s.t.lock {
+		q = s.tb.getLock
+	}
+	var data []byte
+	err := s.t.conn.QueryRow(s.t.ctx, q, append(s.scope[:len(s.scope):len(s.scope)], id)...).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return v, false
+	}
+	if err != nil {
+		s.t.fail(fmt.Errorf("postgres: read %s: %s %q: %w", s.t.what, s.tb.name, id, err))
+		return v, false
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		s.t.fail(fmt.Errorf("%w: %s: %s %q does not decode: %w", license.ErrCorrupt, s.t.what, s.tb.name, id, err))
+		return v, false
+	}
+	return v, true
+}
+
+// LoadAll reads every record, and locks them in an update.
+func (s source[V]) LoadAll() map[string]V {
+	q := s.tb.all
+	if s.t.lock {
+		q = s.tb.allLock
+	}
+	return s.query(q, s.scope...)
+}
+
+// query returns the records that q, which selects id and data, reads.
+func (s source[V]) query(q string, args ...any) map[string]V {
+	m := map[string]V{}
+	if s.t.err != nil {
+		return m
+	}
+	rows, err := s.t.conn.Query(s.t.ctx, q, args...)
+	if err != nil {
+		s.t.fail(fmt.Errorf("postgres: read %s: %s: %w", s.t.what, s.tb.name, err))
+		return m
+	}
+	defer rows.Close()
+	var (
+		id   string
+		data []byte
+	)
+	_, err = pgx.ForEachRow(rows, []any{&id, &data}, func() error {
+		var v V
+		if err := json.Unmarshal(data, &v); err != nil {
+			return fmt.Errorf("%w: %s: %s %q does not decode: %w", license.ErrCorrupt, s.t.what, s.tb.name, id, err)
+		}
+		m[id] = v
+		return nil
+	})
+	if err != nil {
+		if !errors.Is(err, license.ErrCorrupt) {
+			err = fmt.Errorf("postgres: read %s: %s: %w", s.t.what, s.tb.name, err)
+		}
+		s.t.fail(err)
+		return map[string]V{}
+	}
+	return m
+}
+
+// seatSource is the [portal.SeatSource] of an organization's seats.
+type seatSource struct{ source[portal.Seat] }
+
+// LoadLicense reads the seats of one license, and locks them in an
+// update.
+func (s seatSource) LoadLicense(lic string) map[string]portal.Seat {
+	q := s.tb.ofLicense
+	if s.t.lock {
+		q = s.tb.ofLicenseLck
+	}
+	return s.query(q, s.scope[0], lic)
+}
+
+// queueWrites queues, on b, the statements that save the records ids of a
+// table, as get gives them: an upsert of those that exist, a delete of
+// the others. Each is one statement, whatever the number of records.
+func queueWrites[V any](b *pgx.Batch, tb *rowTable, scope []any, ids []string, get func(string) (V, bool)) error {
+	var put, data, del, licenses, devices []string
+	for _, id := range ids {
+		v, ok := get(id)
+		if !ok {
+			del = append(del, id)
+			continue
+		}
+		d, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("postgres: encode %s %q: %w", tb.name, id, err)
+		}
+		put, data = append(put, id), append(data, string(d))
+		if st, ok := any(v).(portal.Seat); ok {
+			licenses, devices = append(licenses, st.License), append(devices, st.Device)
+		}
+	}
+	if len(put) > 0 {
+		args := append(scope[:len(scope):len(scope)], put, data)
+		if tb.seats {
+			args = append(args, licenses, devices)
+		}
+		b.Queue(tb.upsert, args...)
+	}
+	if len(del) > 0 {
+		b.Queue(tb.del, append(scope[:len(scope):len(scope)], del)...)
+	}
+	return nil
+}
+
+// changes queues the writes of what an update changed in t.
+func changes[V any](b *pgx.Batch, tb *rowTable, scope []any, t *portal.Table[V]) error {
+	return queueWrites(b, tb, scope, t.Changed(), t.Current)
+}
+
+// everything queues the writes of every record of t, for a new
+// organization.
+func everything[V any](b *pgx.Batch, tb *rowTable, scope []any, t *portal.Table[V]) error {
+	return queueWrites(b, tb, scope, t.IDs(), func(id string) (V, bool) { return t.Peek(id), true })
+}
