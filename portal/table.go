@@ -461,19 +461,37 @@ func (g Group) clone() Group {
 	return g
 }
 
-// Equal reports whether t and u hold the same records; an empty table
-// equals a nil one.
+// Equal reports whether t and u hold the same records, those of their
+// sources included; an empty table equals a nil one.
 func (t Table[V]) Equal(u Table[V]) bool {
-	if len(t.m) != len(u.m) {
+	tm, um := t.records(), u.records()
+	if len(tm) != len(um) {
 		return false
 	}
-	for id, v := range t.m {
-		w, ok := u.m[id]
+	for id, v := range tm {
+		w, ok := um[id]
 		if !ok || !reflect.DeepEqual(v, w) {
 			return false
 		}
 	}
 	return true
+}
+
+// records returns every record of t, without changing t: with a source
+// not read whole yet, what it holds as the update left it.
+func (t Table[V]) records() map[string]V {
+	if t.src == nil || t.complete {
+		return t.m
+	}
+	all := t.src.LoadAll()
+	for id := range t.changed {
+		if v, ok := t.m[id]; ok {
+			all[id] = v
+		} else {
+			delete(all, id)
+		}
+	}
+	return all
 }
 
 // Equal reports whether t and u hold the same seats.

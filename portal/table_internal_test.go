@@ -69,13 +69,21 @@ func TestTable_SourceLoadsWhatIsAskedAndTracksChanges(t *testing.T) {
 	assert.Equal(t, "changed", cur.Name)
 	assert.Zero(t, src.alls)
 
+	// Comparing reads the source whole, with this update's changes.
+	want := TableOf(map[string]Device{"a": {Fingerprint: "a", Name: "changed"}, "c": {Fingerprint: "c"}, "new": {Fingerprint: "new"}})
+	assert.True(t, tb.Equal(want))
+	assert.True(t, want.Equal(tb))
+	assert.False(t, tb.Equal(TableOf(map[string]Device{"a": {Fingerprint: "a"}})))
+
 	// Loading everything keeps this update's changes.
+	alls := src.alls
 	assert.Equal(t, []string{"a", "c", "new"}, tb.IDs())
 	assert.Equal(t, 3, tb.Len())
 	assert.Equal(t, "changed", tb.Peek("a").Name)
-	assert.Equal(t, 1, src.alls)
+	assert.Equal(t, alls+1, src.alls)
 	tb.All()
-	assert.Equal(t, 1, src.alls, "once")
+	assert.True(t, tb.Equal(want))
+	assert.Equal(t, alls+1, src.alls, "once")
 }
 
 // A seat table with a source reads one license's seats for its usage, and
