@@ -63,14 +63,14 @@ func migrations() ([]migration, error) {
 const migrationLock int64 = 0x6c6963656e73656b
 
 // migrate creates schema if it is not empty and does not exist, and
-// applies the migrations it lacks, all in one transaction under
-// migrationLock, so that concurrent Opens, in this process or others,
-// apply each migration once. An empty schema means the connection's
-// current schema (the first of its search_path that exists). It returns
-// the schema.
+// applies the migrations it lacks, up to version last, all in one
+// transaction under migrationLock, so that concurrent Opens, in this
+// process or others, apply each migration once. An empty schema means
+// the connection's current schema (the first of its search_path that
+// exists). It returns the schema.
 func migrate(ctx context.Context, conn interface {
 	Begin(context.Context) (pgx.Tx, error)
-}, schema string) (string, error) {
+}, schema string, last int) (string, error) {
 	ms, err := migrations()
 	if err != nil {
 		return "", err
@@ -116,6 +116,9 @@ func migrate(ctx context.Context, conn interface {
 		return "", fmt.Errorf("postgres: migrate: %w", err)
 	}
 	for _, m := range ms {
+		if m.version > last {
+			break
+		}
 		if slices.Contains(done, int32(m.version)) {
 			continue
 		}

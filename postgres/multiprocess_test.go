@@ -323,17 +323,8 @@ func TestHelperProcess(t *testing.T) {
 func historyActions(t *testing.T, s *postgres.Store, org string) map[string]int {
 	t.Helper()
 	actions := map[string]int{}
-	for before := int64(0); ; {
-		page, next, err := s.HistoryPage(context.Background(), org, before, portal.MaxPage)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range page {
-			actions[e.Action]++
-		}
-		if next == 0 {
-			return actions
-		}
-		before = next
+	for _, e := range wholeHistory(t, s, org, portal.MaxPage) {
+		actions[e.Action]++
 	}
+	return actions
 }

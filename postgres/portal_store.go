@@ -121,16 +121,9 @@ func (s *Store) CreateOrganization(ctx context.Context, o *portal.Organization) 
 			return portal.ErrOrgExists
 		}
 		b := new(pgx.Batch)
-		scope := []any{o.ID}
 		q := &s.sql.portal
-		for _, err := range []error{
-			everything(b, &q.keys, scope, &o.Keys), everything(b, &q.devices, scope, &o.Devices),
-			everything(b, &q.seats, scope, &o.Seats.Table), everything(b, &q.groups, scope, &o.Groups),
-			everything(b, &q.redeemed, scope, &o.Redeemed), everything(b, &q.levels, scope, &o.Levels),
-		} {
-			if err != nil {
-				return err
-			}
+		if err := q.queueOrg(b, o, true); err != nil {
+			return err
 		}
 		if len(o.History) > 0 {
 			seqs, ats, datas, err := entries(o.History)
@@ -146,6 +139,17 @@ func (s *Store) CreateOrganization(ctx context.Context, o *portal.Organization) 
 		return fmt.Errorf("postgres: create organization %q: %w", o.ID, err)
 	}
 	return err
+}
+
+// queueOrg queues, on b, the writes of organization o's records: those
+// an update changed, or, for a new organization (all), every one.
+func (q *portalSQL) queueOrg(b *pgx.Batch, o *portal.Organization, all bool) error {
+	scope := []any{o.ID}
+	return errors.Join(
+		changes(b, &q.keys, scope, &o.Keys, all), changes(b, &q.devices, scope, &o.Devices, all),
+		changes(b, &q.seats, scope, &o.Seats.Table, all), changes(b, &q.groups, scope, &o.Groups, all),
+		changes(b, &q.redeemed, scope, &o.Redeemed, all), changes(b, &q.levels, scope, &o.Levels, all),
+	)
 }
 
 // inTx runs fn in a transaction that begin starts, on a connection of its
@@ -325,14 +329,8 @@ func (s *Store) runOrg(ctx context.Context, id string, fn func(*portal.Organizat
 		}
 	}
 	b = new(pgx.Batch)
-	for _, err := range []error{
-		changes(b, &q.keys, scope, &o.Keys), changes(b, &q.devices, scope, &o.Devices),
-		changes(b, &q.seats, scope, &o.Seats.Table), changes(b, &q.groups, scope, &o.Groups),
-		changes(b, &q.redeemed, scope, &o.Redeemed), changes(b, &q.levels, scope, &o.Levels),
-	} {
-		if err != nil {
-			return err
-		}
+	if err := q.queueOrg(b, o, false); err != nil {
+		return err
 	}
 	if err := queueAppend(b, q.appendHistory, id, newest, o.History); err != nil {
 		return err
@@ -504,15 +502,13 @@ func (s *Store) runVendor(ctx context.Context, fn func(*portal.Vendor) error, wr
 		}
 	}
 	b = new(pgx.Batch)
-	for _, err := range []error{
-		changes(b, &q.owners, nil, &v.Owners), changes(b, &q.lives, nil, &v.Lives),
-		changes(b, &q.codes, nil, &v.Codes), changes(b, &q.vouchers, nil, &v.Vouchers),
-		changes(b, &q.serials, nil, &v.Serials), changes(b, &q.upgrades, nil, &v.Upgrades),
-		changes(b, &q.vorgs, nil, &v.Organizations),
-	} {
-		if err != nil {
-			return err
-		}
+	if err := errors.Join(
+		changes(b, &q.owners, nil, &v.Owners, false), changes(b, &q.lives, nil, &v.Lives, false),
+		changes(b, &q.codes, nil, &v.Codes, false), changes(b, &q.vouchers, nil, &v.Vouchers, false),
+		changes(b, &q.serials, nil, &v.Serials, false), changes(b, &q.upgrades, nil, &v.Upgrades, false),
+		changes(b, &q.vorgs, nil, &v.Organizations, false),
+	); err != nil {
+		return err
 	}
 	if err := queueAppend(b, q.appendHistory, "", newest, v.History); err != nil {
 		return err

@@ -196,13 +196,11 @@ func queueWrites[V any](b *pgx.Batch, tb *rowTable, scope []any, ids []string, g
 	return nil
 }
 
-// changes queues the writes of what an update changed in t.
-func changes[V any](b *pgx.Batch, tb *rowTable, scope []any, t *portal.Table[V]) error {
+// changes queues the writes of what an update changed in t, or, if all,
+// of every record of t, for a new organization.
+func changes[V any](b *pgx.Batch, tb *rowTable, scope []any, t *portal.Table[V], all bool) error {
+	if all {
+		return queueWrites(b, tb, scope, t.IDs(), func(id string) (V, bool) { return t.Peek(id), true })
+	}
 	return queueWrites(b, tb, scope, t.Changed(), t.Current)
-}
-
-// everything queues the writes of every record of t, for a new
-// organization.
-func everything[V any](b *pgx.Batch, tb *rowTable, scope []any, t *portal.Table[V]) error {
-	return queueWrites(b, tb, scope, t.IDs(), func(id string) (V, bool) { return t.Peek(id), true })
 }

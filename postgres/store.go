@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"unicode/utf8"
 
@@ -102,7 +103,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	schema, err := migrate(ctx, pool, o.schema)
+	schema, err := migrate(ctx, pool, o.schema, math.MaxInt)
 	if err != nil {
 		pool.Close()
 		return nil, err
