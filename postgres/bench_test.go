@@ -38,11 +38,11 @@ func BenchmarkConditionalUpdate(b *testing.B) {
 }
 
 // BenchmarkSeatAssign assigns seats with [portal.OrgScope.AssignSeat] from
-// one client: each assignment is a transaction that locks the
-// organization's row, adds the seat and a history entry to its document,
-// and writes the document back. Organizations hold 100 or 1,000
-// registered devices and one license with a seat for each; the benchmark
-// moves to a new organization when one is full.
+// one client: each assignment is a transaction that locks the license's
+// key and seat rows and the device's, inserts the seat and appends a
+// history entry. Organizations hold 100 or 1,000 registered devices and
+// one license with a seat for each; the benchmark moves to a new
+// organization when one is full.
 func BenchmarkSeatAssign(b *testing.B) {
 	for _, devices := range []int{100, 1000} {
 		b.Run(fmt.Sprintf("devices=%d", devices), func(b *testing.B) {
@@ -56,12 +56,11 @@ func BenchmarkSeatAssign(b *testing.B) {
 //
 // With pool=shared the 4 clients take seats of the same license of the
 // same organization: the worst case, and that of a pool of seats shared
-// by a company. With stores=1 they share one Store, as the goroutines of
-// one server do, which runs the assignments that arrive together in one
-// transaction. With stores=4 each has its own Store, as 4 servers behind
-// a load balancer would: their transactions queue on the organization's
-// row lock, and each decodes the document the others changed. With
-// pool=per-client each client has an organization of its own.
+// by a company, whose transactions queue on the license's row locks.
+// With stores=1 they share one Store, as the goroutines of one server do;
+// with stores=4 each has its own Store, as 4 servers behind a load
+// balancer would. With pool=per-client each client has an organization
+// of its own.
 func BenchmarkSeatAssignParallel(b *testing.B) {
 	for _, c := range []seatBench{
 		{clients: 4, devices: 100, shared: true},

@@ -196,7 +196,7 @@ func TestMigrateCorruptDocument(t *testing.T) {
 }
 
 // mustJSON returns v's JSON encoding.
-func mustJSON(t *testing.T, v any) []byte {
+func mustJSON(t testing.TB, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -206,7 +206,7 @@ func mustJSON(t *testing.T, v any) []byte {
 }
 
 // newPortal returns a portal over store, signing with vendorKey.
-func newPortal(t *testing.T, store portal.PortalStore, clk clock.Clock) *portal.Portal {
+func newPortal(t testing.TB, store portal.PortalStore, clk clock.Clock) *portal.Portal {
 	t.Helper()
 	p, err := portal.NewPortal(portal.PortalConfig{Signer: vendorKey(t), Store: store, Clock: clk})
 	if err != nil {

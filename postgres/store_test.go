@@ -83,16 +83,23 @@ func Exec(tb testing.TB, dsn, sql string, args ...any) (int64, error) {
 	return tag.RowsAffected(), err
 }
 
-// QueryInt64s runs sql with args and returns the first column of its rows.
-func QueryInt64s(tb testing.TB, sql string, args ...any) []int64 {
+// connect returns a connection of its own to the test database, for
+// the caller to close.
+func connect(tb testing.TB) *pgx.Conn {
 	tb.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, DSN(tb))
+	conn, err := pgx.Connect(context.Background(), DSN(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, sql, args...)
+	return conn
+}
+
+// QueryInt64s runs sql with args and returns the first column of its rows.
+func QueryInt64s(tb testing.TB, sql string, args ...any) []int64 {
+	tb.Helper()
+	conn := connect(tb)
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(context.Background(), sql, args...)
 	if err != nil {
 		tb.Fatalf("%s: %v", sql, err)
 	}
