@@ -1,7 +1,7 @@
 // Package postgres keeps licensekit's state in PostgreSQL: the
 // installations of a [license.Manager] ([license.Store]) and the
-// organizations and vendor document of a [portal.Portal]
-// ([portal.PortalStore]).
+// organizations and vendor data of a [portal.Portal]
+// ([portal.HistoryStore]).
 //
 // # When to choose it
 //
@@ -38,38 +38,54 @@
 // the table schema_migrations. Any number of instances may open one
 // database at once; each migration is applied once.
 //
-// # How it keeps the documents
+// # How it keeps the data
 //
-// Each document is a row: an installation's [license.InstallationState]
-// in the table installations, a [portal.Organization] in organizations
-// and the [portal.Vendor] document in vendor, each as its JSON encoding,
-// with the SHA-256 checksum of those bytes and a version that every write
-// increments. A row that fails its checksum or does not decode is
-// reported with an error matching [license.ErrCorrupt], never read as
-// empty.
+// An installation's [license.InstallationState] is one row of the table
+// installations: its JSON encoding, with the SHA-256 checksum of those
+// bytes and a version that every save increments. A save is one UPDATE
+// conditional on the version read (an INSERT for a new one), and fails
+// with [license.ErrConflict] if another writer got there first. A row
+// that fails its checksum or does not decode is reported with an error
+// matching [license.ErrCorrupt], never read as empty.
 //
-// Installations are saved with optimistic concurrency: a save is one
-// UPDATE conditional on the version read (an INSERT for a new one), and
-// fails with [license.ErrConflict] if another writer got there first.
-// Organizations and the vendor's document are updated in a transaction
-// that locks the row (SELECT … FOR UPDATE), runs the portal's change on
-// the document and writes it back: the updates of one organization run
-// one after the other, across all processes, each on the state the last
-// one left, and the updates of different organizations in parallel.
-// Within a process, the updates of one document that arrive while a
-// transaction holds it wait in memory, and the next transaction runs them
-// all, one after the other, and commits them together: a busy
-// organization costs a transaction per batch of changes, not per change.
-// The vendor's document is one row that every activation code, voucher,
-// serial number, upgrade and license claim updates.
+// A portal's data is kept one record a row, in a table per kind of
+// record: an organization's keys, devices, seats, groups, wallet
+// redemptions and usage levels, by organization and ID, and the
+// vendor's activation codes, vouchers, serial numbers, upgrade notices,
+// license owners and lives and list of organizations, by ID. Each record
+// is the JSON encoding of its type in package portal, as jsonb. An
+// organization's own row holds its name and the small maps the portal
+// changes whole (wallet, subscriptions, delegations); the vendor's, the
+// last number handed out and the index of customers.
 //
-// Each change rewrites its whole document, so its cost grows with the
-// document: an organization's history is part of it, and grows with every
-// change. A Store keeps the documents it reads and writes decoded (see
-// [WithCacheSize]) and asks the database for one only when its checksum
-// differs from that of the copy it holds, so a document is decoded once
-// per change made elsewhere, but it is still encoded and written whole at
-// every change.
+// An update of an organization or of the vendor is one transaction. The
+// records it reads are locked (SELECT … FOR UPDATE) until it commits, and
+// only the records it changed are written back: a seat's assignment
+// locks its license's key and seats and its device, not the
+// organization, so updates of other licenses, devices or groups of the
+// same organization run in parallel, in this process or others. The
+// organization's or vendor's own row is not locked: should the update
+// change it, it is written only if no other update wrote it since it was
+// read, and otherwise the transaction runs again with the row locked from
+// the start. A transaction the database aborts to resolve a deadlock or a
+// serialization failure runs again too, up to 10 times in all. Views run
+// in read-only, repeatable-read transactions: one snapshot each. So an
+// operation costs what it touches: one seat costs the same in an
+// organization of 100 devices or of 100,000, and one code redemption
+// among 10 codes or 1,000,000 (see BenchmarkSeatScale and
+// BenchmarkRedeemScale).
+//
+// Histories are insert-only rows of the table history, an organization's
+// under its ID and the vendor's own under the empty ID; the table
+// history_heads numbers their entries, so that numbers go on after
+// pruning. No operation reads a history but [Store.HistoryPage], one page
+// by the table's key, and [Store.PruneHistory], which exports entries as
+// JSON Lines before it deletes them.
+//
+// Migration 0002 moves the data of earlier releases, one JSON document
+// per organization and one for the vendor, into these rows. A document
+// that fails its checksum stops it, naming the document: repair or
+// delete it, then open the store again.
 //
 // The PostgreSQL role needs to create tables in the schema on the first
 // Open, and to read and write them afterwards. The package is tested with
