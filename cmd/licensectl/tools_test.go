@@ -218,7 +218,9 @@ func TestSecretNeverPrinted_K4_RandomKeys(t *testing.T) {
 				{text, []string{"issue", "-key", "-", "-id", "L", "-product", "P"}},
 			} {
 				r := runAt(t, now, tc.stdin, tc.args...)
-				if piece, ok := s.Leak(r.stdout + r.stderr); ok {
+				// The temporary directory's name has random digits, which
+				// a hex-encoded secret may share by chance.
+				if piece, ok := s.Leak(strings.ReplaceAll(r.stdout+r.stderr, dir, "<dir>")); ok {
 					if leaks++; leaks <= 5 {
 						t.Errorf("%s form: licensectl %s repeats %q of the secret:\n%s%s", form, tc.args[0], piece, r.stdout, r.stderr)
 					}
