@@ -462,8 +462,13 @@ func (g Group) clone() Group {
 }
 
 // Equal reports whether t and u hold the same records; an empty table
-// equals a nil one.
+// equals a nil one. A table with a source loads all its records first:
+// those it holds are only those asked for.
 func (t Table[V]) Equal(u Table[V]) bool {
+	// The copies share their maps with the tables they copy: what they
+	// load, the tables hold.
+	t.loadAll()
+	u.loadAll()
 	if len(t.m) != len(u.m) {
 		return false
 	}
