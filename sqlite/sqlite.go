@@ -15,6 +15,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/portal"
 )
 
 // BusyTimeout is how long a connection waits for another process's write
@@ -26,8 +27,10 @@ const BusyTimeout = 10 * time.Second
 // busy starts again.
 const busyRetries = 5
 
-// Store keeps installations ([license.Store]) in one SQLite database
-// file. Open one with [Open] and close it with
+// Store keeps installations ([license.Store]) and a portal's
+// organizations, vendor records and histories ([portal.HistoryStore]) in
+// one SQLite database file, each record on a row of its own: an
+// operation reads and writes only the records it touches. Open one with [Open] and close it with
 // [Store.Close]; in between it is safe for concurrent use, by any number
 // of goroutines, and by any number of processes opening the same file on
 // a local disk (SQLite's WAL mode does not work over a network file
@@ -42,7 +45,10 @@ type Store struct {
 	reader *pool // several: the views, which run beside the writer
 }
 
-var _ license.Store = (*Store)(nil)
+var (
+	_ license.Store       = (*Store)(nil)
+	_ portal.HistoryStore = (*Store)(nil)
+)
 
 // Open opens the database file at path, creating it if it does not exist,
 // and brings its schema up to date: it applies the migrations the file
@@ -167,11 +173,20 @@ func (t *tx) stmt(query string) (*sql.Stmt, error) {
 	return t.sql.PrepareContext(t.ctx, query)
 }
 
-// tx is one transaction of an operation.
+// tx is one transaction of an operation. The first error of a read a
+// table made on its own (see portal.Source) is kept in err, and fails
+// the operation.
 type tx struct {
 	ctx context.Context
 	sql *sql.Tx
 	p   *pool
+	err error
+}
+
+func (t *tx) fail(err error) {
+	if t.err == nil {
+		t.err = err
+	}
 }
 
 func (t *tx) exec(query string, args ...any) (sql.Result, error) {
@@ -180,6 +195,14 @@ func (t *tx) exec(query string, args ...any) (sql.Result, error) {
 		return nil, err
 	}
 	return st.ExecContext(t.ctx, args...)
+}
+
+func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
+	st, err := t.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(t.ctx, args...)
 }
 
 // queryRow scans the one row of query into dest, and reports whether

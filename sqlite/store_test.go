@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/portal"
 	"github.com/licensekit/license/sqlite"
 	"github.com/licensekit/license/storetest"
 )
@@ -34,5 +35,8 @@ func MustOpenPath(tb testing.TB, path string) *sqlite.Store {
 func TestConformance(t *testing.T) {
 	t.Run("Installations", func(t *testing.T) {
 		storetest.Installations(t, func(t *testing.T) license.Store { return MustOpen(t) })
+	})
+	t.Run("Portal", func(t *testing.T) {
+		storetest.Portal(t, func(t *testing.T) portal.PortalStore { return MustOpen(t) })
 	})
 }
