@@ -54,8 +54,10 @@ var (
 		all: prepared("SELECT id, data FROM seats WHERE org = ?"),
 		put: prepared("INSERT INTO seats (org, id, data, license, device) VALUES (?, ?, ?, ?, ?) " +
 			"ON CONFLICT (org, id) DO UPDATE SET data = excluded.data, license = excluded.license, device = excluded.device"),
-		del:       prepared("DELETE FROM seats WHERE org = ? AND id = ?"),
-		byLicense: prepared("SELECT id, data FROM seats WHERE org = ? AND license = ?"),
+		del: prepared("DELETE FROM seats WHERE org = ? AND id = ?"),
+		// Without statistics, SQLite would scan the organization's
+		// seats by their key rather than look the license up.
+		byLicense: prepared("SELECT id, data FROM seats INDEXED BY seats_by_license WHERE org = ? AND license = ?"),
 	}
 
 	owners     = vendorEntity("owners")
