@@ -26,32 +26,39 @@ var (
 // the texts sort as the instants do.
 const atFormat = "2006-01-02T15:04:05.000000000Z"
 
+// given is the history an update was given: its n entries, the newest
+// of which is numbered newest.
+type given struct {
+	n      int
+	newest int64
+}
+
 // newestEntry returns the newest entry of org's history ("" for the
 // vendor's), alone, or none.
-func newestEntry(t *tx, org string) ([]portal.HistoryEntry, error) {
+func newestEntry(t *tx, org string) ([]portal.HistoryEntry, given, error) {
 	var data []byte
 	ok, err := t.queryRow(sqlNewestEntry, []any{org}, &data)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: read the history of %q: %w", org, err)
+		return nil, given{}, fmt.Errorf("sqlite: read the history of %q: %w", org, err)
 	}
 	if !ok {
-		return nil, nil
+		return nil, given{}, nil
 	}
 	var e portal.HistoryEntry
 	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("%w: the history of %q: %w", license.ErrCorrupt, org, err)
+		return nil, given{}, fmt.Errorf("%w: the history of %q: %w", license.ErrCorrupt, org, err)
 	}
-	return []portal.HistoryEntry{e}, nil
+	return []portal.HistoryEntry{e}, given{1, e.Seq}, nil
 }
 
-// appendNew saves the entries an update appended to h, whose first n
-// entries it was given; newest is the number of the newest of those, and
-// last that of the last entry a pruning removed, if it removed them all.
-func appendNew(t *tx, org string, newest, last int64, n int, h []portal.HistoryEntry) error {
-	if len(h) <= n {
+// appendNew saves the entries an update appended to h, which it was
+// given as g; last is the number of the last entry a pruning removed, if
+// it removed them all.
+func appendNew(t *tx, org string, g given, last int64, h []portal.HistoryEntry) error {
+	if len(h) <= g.n {
 		return nil
 	}
-	_, err := appendHistory(t, org, max(newest, last), h[n:])
+	_, err := appendHistory(t, org, max(g.newest, last), h[g.n:])
 	return err
 }
 

@@ -24,8 +24,7 @@ type orgRow struct {
 	name, created string
 	maps          []byte
 	historySeq    int64
-	newest        int64 // the newest history entry's number, 0 if none
-	histLen       int   // entries fn was given
+	history       given
 }
 
 var (
@@ -180,12 +179,8 @@ func openOrg(t *tx, id string) (*portal.Organization, *orgRow, error) {
 	o.Groups.SetSource(source[portal.Group]{t, groups, id})
 	o.Redeemed.SetSource(source[portal.WalletRedemption]{t, redeemed, id})
 	o.Levels.SetSource(source[string]{t, levels, id})
-	if o.History, err = newestEntry(t, id); err != nil {
+	if o.History, row.history, err = newestEntry(t, id); err != nil {
 		return nil, nil, err
-	}
-	row.histLen = len(o.History)
-	if row.histLen > 0 {
-		row.newest = o.History[0].Seq
 	}
 	return o, row, nil
 }
@@ -213,7 +208,7 @@ func saveOrg(t *tx, o *portal.Organization, row *orgRow) error {
 			return err
 		}
 	}
-	return appendNew(t, o.ID, row.newest, row.historySeq, row.histLen, o.History)
+	return appendNew(t, o.ID, row.history, row.historySeq, o.History)
 }
 
 // formatTime writes an instant as the organization's row keeps it.

@@ -16,8 +16,7 @@ type vendorRow struct {
 	seq        int64
 	customers  []byte
 	historySeq int64
-	newest     int64
-	histLen    int
+	history    given
 }
 
 var (
@@ -108,12 +107,8 @@ func openVendor(t *tx) (*portal.Vendor, *vendorRow, error) {
 	v.Serials.SetSource(source[portal.Serial]{t, serials, ""})
 	v.Upgrades.SetSource(source[portal.UpgradeNotice]{t, upgrades, ""})
 	v.Organizations.SetSource(source[portal.OrgSummary]{t, vendorOrgs, ""})
-	if v.History, err = newestEntry(t, ""); err != nil {
+	if v.History, row.history, err = newestEntry(t, ""); err != nil {
 		return nil, nil, err
-	}
-	row.histLen = len(v.History)
-	if row.histLen > 0 {
-		row.newest = v.History[0].Seq
 	}
 	return v, row, nil
 }
@@ -142,5 +137,5 @@ func saveVendor(t *tx, v *portal.Vendor, row *vendorRow) error {
 			return err
 		}
 	}
-	return appendNew(t, "", row.newest, row.historySeq, row.histLen, v.History)
+	return appendNew(t, "", row.history, row.historySeq, v.History)
 }
