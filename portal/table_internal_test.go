@@ -114,3 +114,24 @@ func TestSeatTable_SourceUsageReadsOneLicense(t *testing.T) {
 	assert.Zero(t, src.alls)
 	assert.Equal(t, []string{"L1|device|a", "L1|device|c"}, st.Changed())
 }
+
+// A table with a source equals a table holding the same records, whatever
+// it loaded so far: a store that reads records on demand compares as one
+// that reads them all.
+func TestTable_EqualWithSourceComparesEveryRecord(t *testing.T) {
+	src := &mapSource[Device]{m: map[string]Device{"a": {Fingerprint: "a"}, "b": {Fingerprint: "b"}}}
+	var lazy Table[Device]
+	lazy.SetSource(src)
+	lazy.Get("a")
+	whole := TableOf(map[string]Device{"a": {Fingerprint: "a"}, "b": {Fingerprint: "b"}})
+	assert.True(t, whole.Equal(lazy), "a plain table equals a table with a source that holds the same records")
+	assert.True(t, lazy.Equal(whole))
+	other := TableOf(map[string]Device{"a": {Fingerprint: "a"}, "b": {Fingerprint: "other"}})
+	assert.False(t, other.Equal(lazy), "a record differs")
+	lazy.Put("b", Device{Fingerprint: "other"})
+	assert.True(t, other.Equal(lazy), "the update's own changes count")
+
+	var seatsLazy SeatTable
+	seatsLazy.SetSource(&seatSource{mapSource: mapSource[Seat]{m: map[string]Seat{"L|device|a": {License: "L", Device: "a", Units: 1}}}})
+	assert.True(t, SeatsOf(map[string]Seat{"L|device|a": {License: "L", Device: "a", Units: 1}}).Equal(seatsLazy))
+}

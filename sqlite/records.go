@@ -1,0 +1,187 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/licensekit/license"
+	"github.com/licensekit/license/portal"
+)
+
+// entity is a table of records of one kind: an organization's, keyed by
+// organization and ID, or the vendor's, keyed by ID. Each row holds a
+// record's JSON encoding.
+type entity struct {
+	name string
+	org  bool // keyed by organization and ID
+	// The statements that read one record, read them all, write one and
+	// delete one; seats also read one license's seats.
+	get, all, put, del, byLicense string
+}
+
+func orgEntity(name string) *entity {
+	return &entity{
+		name: name, org: true,
+		get: prepared("SELECT data FROM " + name + " WHERE org = ? AND id = ?"),
+		all: prepared("SELECT id, data FROM " + name + " WHERE org = ?"),
+		put: prepared("INSERT INTO " + name + " (org, id, data) VALUES (?, ?, ?) " +
+			"ON CONFLICT (org, id) DO UPDATE SET data = excluded.data"),
+		del: prepared("DELETE FROM " + name + " WHERE org = ? AND id = ?"),
+	}
+}
+
+func vendorEntity(name string) *entity {
+	return &entity{
+		name: name,
+		get:  prepared("SELECT data FROM " + name + " WHERE id = ?"),
+		all:  prepared("SELECT id, data FROM " + name),
+		put:  prepared("INSERT INTO " + name + " (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data"),
+		del:  prepared("DELETE FROM " + name + " WHERE id = ?"),
+	}
+}
+
+// The tables of records. A seat's license and device are columns too,
+// so that a license's usage reads only its seats.
+var (
+	orgKeys  = orgEntity("org_keys")
+	devices  = orgEntity("devices")
+	groups   = orgEntity("groups")
+	redeemed = orgEntity("redeemed")
+	levels   = orgEntity("levels")
+	seats    = &entity{
+		name: "seats", org: true,
+		get: prepared("SELECT data FROM seats WHERE org = ? AND id = ?"),
+		all: prepared("SELECT id, data FROM seats WHERE org = ?"),
+		put: prepared("INSERT INTO seats (org, id, data, license, device) VALUES (?, ?, ?, ?, ?) " +
+			"ON CONFLICT (org, id) DO UPDATE SET data = excluded.data, license = excluded.license, device = excluded.device"),
+		del: prepared("DELETE FROM seats WHERE org = ? AND id = ?"),
+		// Without statistics, SQLite would scan the organization's
+		// seats by their key rather than look the license up.
+		byLicense: prepared("SELECT id, data FROM seats INDEXED BY seats_by_license WHERE org = ? AND license = ?"),
+	}
+
+	owners     = vendorEntity("owners")
+	lives      = vendorEntity("lives")
+	codes      = vendorEntity("codes")
+	vouchers   = vendorEntity("vouchers")
+	serials    = vendorEntity("serials")
+	upgrades   = vendorEntity("upgrades")
+	vendorOrgs = vendorEntity("vendor_orgs")
+)
+
+// key returns the arguments that name a record of e: org, if e is an
+// organization's, then rest.
+func (e *entity) key(org string, rest ...any) []any {
+	if e.org {
+		return append([]any{org}, rest...)
+	}
+	return rest
+}
+
+// source is a [portal.Source] that reads the records of one table of one
+// organization (or of the vendor) in a transaction. An error is kept in
+// the transaction, and fails the operation.
+type source[V any] struct {
+	t   *tx
+	e   *entity
+	org string
+}
+
+func (s source[V]) Load(id string) (V, bool) {
+	var v V
+	var data []byte
+	ok, err := s.t.queryRow(s.e.get, s.e.key(s.org, id), &data)
+	if err != nil {
+		s.t.fail(fmt.Errorf("sqlite: read %s %q: %w", s.e.name, id, err))
+		return v, false
+	}
+	if !ok {
+		return v, false
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		s.t.fail(fmt.Errorf("%w: %s %q of %q: %w", license.ErrCorrupt, s.e.name, id, s.org, err))
+		var zero V
+		return zero, false
+	}
+	return v, true
+}
+
+func (s source[V]) LoadAll() map[string]V { return s.rows(s.e.all, s.e.key(s.org)) }
+
+// rows returns the records query selects, as (id, data) rows.
+func (s source[V]) rows(query string, args []any) map[string]V {
+	out := map[string]V{}
+	rows, err := s.t.query(query, args...)
+	if err != nil {
+		s.t.fail(fmt.Errorf("sqlite: read %s: %w", s.e.name, err))
+		return out
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var data []byte
+		if err := rows.Scan(&id, &data); err != nil {
+			s.t.fail(fmt.Errorf("sqlite: read %s: %w", s.e.name, err))
+			return out
+		}
+		var v V
+		if err := json.Unmarshal(data, &v); err != nil {
+			s.t.fail(fmt.Errorf("%w: %s %q of %q: %w", license.ErrCorrupt, s.e.name, id, s.org, err))
+			return out
+		}
+		out[id] = v
+	}
+	if err := rows.Err(); err != nil {
+		s.t.fail(fmt.Errorf("sqlite: read %s: %w", s.e.name, err))
+	}
+	return out
+}
+
+// seatSource is the source of an organization's seats, which also reads
+// one license's seats alone.
+type seatSource struct{ source[portal.Seat] }
+
+func (s seatSource) LoadLicense(license string) map[string]portal.Seat {
+	return s.rows(s.e.byLicense, []any{s.org, license})
+}
+
+// put writes record v of e with that ID.
+func put[V any](t *tx, e *entity, org, id string, v V) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("sqlite: write %s %q: %w", e.name, id, err)
+	}
+	args := e.key(org, id, string(data))
+	if st, ok := any(v).(portal.Seat); ok {
+		args = append(args, st.License, st.Device)
+	}
+	if _, err := t.exec(e.put, args...); err != nil {
+		return fmt.Errorf("sqlite: write %s %q: %w", e.name, id, err)
+	}
+	return nil
+}
+
+// save writes back what an update changed in table tb, whose source was
+// e's: each record it put, and the deletion of each it deleted.
+func save[V any](t *tx, e *entity, org string, tb *portal.Table[V]) error {
+	for _, id := range tb.Changed() {
+		if v, ok := tb.Current(id); ok {
+			if err := put(t, e, org, id, v); err != nil {
+				return err
+			}
+		} else if _, err := t.exec(e.del, e.key(org, id)...); err != nil {
+			return fmt.Errorf("sqlite: delete %s %q: %w", e.name, id, err)
+		}
+	}
+	return nil
+}
+
+// insert writes every record of table tb, one that has no source.
+func insert[V any](t *tx, e *entity, org string, tb *portal.Table[V]) error {
+	for id, v := range tb.All() {
+		if err := put(t, e, org, id, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
