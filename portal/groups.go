@@ -273,6 +273,9 @@ func (s *OrgScope) Group(ctx context.Context, id string) (GroupView, error) {
 
 // groupView builds the view of group g at now.
 func (o *Organization) groupView(g Group, now time.Time) GroupView {
+	o.Devices.want(len(g.Devices))
+	o.Keys.want(len(g.Licenses))
+	o.Seats.want(len(g.Devices))
 	v := GroupView{ID: g.ID, Name: g.Name, Devices: slices.Clone(g.Devices)}
 	var valid, other []GroupLicense
 	index := map[string]*GroupLicense{}
@@ -358,6 +361,10 @@ func (p *Portal) placeGroupOf(o *Organization, actor Actor, gid string, now time
 	if !ok {
 		return nil
 	}
+	// A large group reads its devices, licenses and seats at once.
+	o.Devices.want(len(g.Devices))
+	o.Keys.want(len(g.Licenses))
+	o.Seats.want(len(g.Devices))
 	g.Devices = slices.DeleteFunc(g.Devices, func(fp string) bool {
 		if _, ok := o.Devices.Get(fp); !ok {
 			if id, ok := g.Placed[fp]; ok {

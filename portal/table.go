@@ -106,6 +106,18 @@ func (t *Table[V]) load(id string) {
 	t.m[id] = v
 }
 
+// wantMany is how many records a caller must be about to read for a table
+// with a source to read them all at once rather than one by one.
+const wantMany = 64
+
+// want tells t that its caller is about to read about n of its records:
+// with a source, many are read in one go.
+func (t *Table[V]) want(n int) {
+	if n > wantMany {
+		t.loadAll()
+	}
+}
+
 // loadAll brings every record from the source, once; the records this
 // update changed keep their changes.
 func (t *Table[V]) loadAll() {
@@ -357,8 +369,9 @@ func (t *SeatTable) entry(license string) *licenseSeats {
 	if ls := t.byLicense[license]; ls != nil {
 		return ls
 	}
-	if t.src == nil {
-		if !t.indexed {
+	if t.src == nil || t.complete {
+		if !t.indexed { // once for all: entries built one by one go too
+			t.byLicense = map[string]*licenseSeats{}
 			for id, s := range t.m {
 				t.add(id, s)
 			}

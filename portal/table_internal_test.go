@@ -135,3 +135,28 @@ func TestTable_EqualWithSourceComparesEveryRecord(t *testing.T) {
 	seatsLazy.SetSource(&seatSource{mapSource: mapSource[Seat]{m: map[string]Seat{"L|device|a": {License: "L", Device: "a", Units: 1}}}})
 	assert.True(t, SeatsOf(map[string]Seat{"L|device|a": {License: "L", Device: "a", Units: 1}}).Equal(seatsLazy))
 }
+
+// A caller about to read many records has a table with a source read them
+// all at once; a seat table then indexes every license in one pass.
+func TestTable_WantManyReadsAllAtOnce(t *testing.T) {
+	seats := map[string]Seat{}
+	for i := range 100 {
+		id := "L1|device|" + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		seats[id] = Seat{License: "L1", Device: id, Units: 1}
+	}
+	seats["L2|device|x"] = Seat{License: "L2", Device: "x", Units: 5}
+	src := &seatSource{mapSource: mapSource[Seat]{m: seats}}
+	var st SeatTable
+	st.SetSource(src)
+	st.Delete("L2|device|x")
+	st.want(3) // few: nothing read yet
+	assert.Zero(t, src.alls)
+	st.want(100)
+	assert.Equal(t, 1, src.alls)
+	n, units := st.Usage("L1")
+	assert.Equal(t, 100, n)
+	assert.Equal(t, 100, units)
+	n, _ = st.Usage("L2")
+	assert.Zero(t, n, "the update's deletion holds")
+	assert.Empty(t, src.licenses, "no license read on its own once all were")
+}
