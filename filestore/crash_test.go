@@ -20,7 +20,6 @@ import (
 
 	"github.com/licensekit/license"
 	"github.com/licensekit/license/filestore"
-	"github.com/licensekit/license/portal"
 )
 
 // Environment of the helper processes.
@@ -30,15 +29,11 @@ const (
 	incrNEnv    = "FILESTORE_INCR_N"    // how many increments it makes
 )
 
-// crashHistory is how many history entries the crash writer keeps, so
-// that the organization does not grow without bound.
-const crashHistory = 8
-
 // TestHelperCrashWriter is not a test: TestCrash runs the test binary
-// again with only this function, and kills it. It writes the three kinds
-// of document in a loop, one counter each, and prints "<kind> <n>" on
-// standard output once the write of value n returned: n is then
-// committed. It stops by itself after a few seconds.
+// again with only this function, and kills it. It saves the installations
+// of sharedIDs in turn, in a loop, one counter (Trials) each, and prints
+// "<ID> <n>" on standard output once the save of value n returned: n is
+// then committed. It stops by itself after a few seconds.
 func TestHelperCrashWriter(t *testing.T) {
 	dir := os.Getenv(crashDirEnv)
 	if dir == "" {
@@ -52,53 +47,35 @@ func TestHelperCrashWriter(t *testing.T) {
 	if err != nil {
 		fail(err)
 	}
-	report := func(kind string, n int64) {
+	report := func(id string, n int) {
 		// One write(2) of less than PIPE_BUF bytes: a kill cannot split
 		// it.
-		if _, err := os.Stdout.WriteString(kind + " " + strconv.FormatInt(n, 10) + "\n"); err != nil {
+		if _, err := os.Stdout.WriteString(id + " " + strconv.Itoa(n) + "\n"); err != nil {
 			fail(err)
 		}
 	}
-	payload := strings.Repeat("x", 2000) // so that writes take a few pages
 	report("ready", 0)
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
-		st, err := s.LoadInstallation(ctx, "app")
-		if err != nil && !errors.Is(err, license.ErrNotFound) {
-			fail(err)
-		}
-		st.Trials++
-		st.Sent = []string{payload, strconv.Itoa(st.Trials)}
-		if _, err := s.SaveInstallation(ctx, "app", st); err != nil {
-			fail(err)
-		}
-		report("inst", int64(st.Trials))
-
-		var n int
-		err = s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
-			o.Wallet["n"]++
-			n = o.Wallet["n"]
-			o.History = append(o.History, portal.HistoryEntry{Seq: int64(n), Action: "n", Detail: payload})
-			if len(o.History) > crashHistory {
-				o.History = o.History[len(o.History)-crashHistory:]
+		for i, id := range sharedIDs {
+			st, err := s.LoadInstallation(ctx, id)
+			if err != nil && !errors.Is(err, license.ErrNotFound) {
+				fail(err)
 			}
-			return nil
-		})
-		if err != nil {
-			fail(err)
+			st.Trials++
+			st.Sent = []string{crashPayload(i, st.Trials), strconv.Itoa(st.Trials)}
+			if _, err := s.SaveInstallation(ctx, id, st); err != nil {
+				fail(err)
+			}
+			report(id, st.Trials)
 		}
-		report("org", int64(n))
-
-		var seq int64
-		if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error {
-			v.Seq++
-			seq = v.Seq
-			v.Owners.Put("last", payload+strconv.FormatInt(seq, 10))
-			return nil
-		}); err != nil {
-			fail(err)
-		}
-		report("vendor", seq)
 	}
+}
+
+// crashPayload is what the crash writer saves with counter n in the i-th
+// installation: a few pages, so that a kill can land inside a write, of a
+// size that changes with n, so that a mix of two saves shows.
+func crashPayload(i, n int) string {
+	return strings.Repeat("x", 2000*(i+1)+n%100)
 }
 
 // TestCrash is the crash test: a child process writes the store in a
@@ -113,26 +90,17 @@ func TestCrash(t *testing.T) {
 		kills = 40
 	}
 	dir := t.TempDir()
-	s := MustOpen(t, dir)
-	if err := s.CreateOrganization(ctx, sampleOrg("acme")); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
-		o.Wallet, o.History = map[string]int{}, nil
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	MustOpen(t, dir)
 
 	rng := rand.New(rand.NewPCG(2026, 1))
-	last := map[string]int64{"inst": 0, "org": 0, "vendor": 0} // verified in the store
+	last := map[string]int{} // verified in the store, by ID
 	var (
 		commits     int // writes reported committed
 		unreported  int // kills between a write and its report
 		leftovers   int // temporary files found after a kill
 		start       = time.Now()
 		stderr      bytes.Buffer
-		leftPattern = filepath.Join(dir, "*", "*.tmp-*")
+		leftPattern = filepath.Join(dir, "installations", "*.tmp-*")
 	)
 	for i := range kills {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCrashWriter$")
@@ -162,12 +130,12 @@ func TestCrash(t *testing.T) {
 			if err != nil {
 				break // the rest of a line is never written: see report
 			}
-			kind, v, _ := strings.Cut(strings.TrimSpace(line), " ")
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n != reported[kind]+1 {
-				t.Fatalf("kill %d: child reported %q after %s %d", i, line, kind, reported[kind])
+			id, v, _ := strings.Cut(strings.TrimSpace(line), " ")
+			n, err := strconv.Atoi(v)
+			if err != nil || n != reported[id]+1 {
+				t.Fatalf("kill %d: child reported %q after %s %d", i, line, id, reported[id])
 			}
-			reported[kind] = n
+			reported[id] = n
 			commits++
 		}
 		err = cmd.Wait()
@@ -176,23 +144,23 @@ func TestCrash(t *testing.T) {
 		}
 
 		found, _ := filepath.Glob(leftPattern)
-		root, _ := filepath.Glob(filepath.Join(dir, "*.tmp-*"))
-		leftovers += len(found) + len(root)
+		leftovers += len(found)
 		s, err := filestore.Open(dir)
 		if err != nil {
 			t.Fatalf("kill %d: Open: %v", i, err)
 		}
 		got := crashState(t, s, i)
 		s.Close()
-		for kind, n := range got {
-			switch n {
-			case reported[kind]:
-			case reported[kind] + 1:
+		for _, id := range sharedIDs {
+			switch n := got[id]; n {
+			case reported[id]:
+				last[id] = n
+			case reported[id] + 1:
 				unreported++
+				last[id] = n
 			default:
-				t.Fatalf("kill %d: %s holds %d; the child reported %d committed", i, kind, n, reported[kind])
+				t.Fatalf("kill %d: %s holds %d; the child reported %d committed", i, id, n, reported[id])
 			}
-			last[kind] = n
 		}
 		if found, _ := filepath.Glob(leftPattern); len(found) > 0 {
 			t.Fatalf("kill %d: Open left %v", i, found)
@@ -205,46 +173,24 @@ func TestCrash(t *testing.T) {
 	}
 }
 
-// crashState reads the crash writer's three counters, checking that each
-// document is whole and consistent.
-func crashState(t *testing.T, s *filestore.Store, kill int) map[string]int64 {
+// crashState reads the crash writer's counters, checking that each
+// installation is whole and consistent: its version is its counter, and
+// its payload the one saved with that counter.
+func crashState(t *testing.T, s *filestore.Store, kill int) map[string]int {
 	t.Helper()
-	got := map[string]int64{}
-	st, err := s.LoadInstallation(ctx, "app")
-	switch {
-	case errors.Is(err, license.ErrNotFound):
-	case err != nil:
-		t.Fatalf("kill %d: Load: %v", kill, err)
-	case int64(st.Trials) != st.Version || len(st.Sent) != 2 || st.Sent[1] != strconv.Itoa(st.Trials):
-		t.Fatalf("kill %d: installation inconsistent: trials %d, version %d, sent %.20q", kill, st.Trials, st.Version, st.Sent)
-	default:
-		got["inst"] = int64(st.Trials)
-	}
-	err = s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
-		n := o.Wallet["n"]
-		if want := min(n, crashHistory); len(o.History) != want {
-			return fmt.Errorf("wallet %d, %d history entries, want %d", n, len(o.History), want)
+	got := map[string]int{}
+	for i, id := range sharedIDs {
+		st, err := s.LoadInstallation(ctx, id)
+		switch {
+		case errors.Is(err, license.ErrNotFound):
+		case err != nil:
+			t.Fatalf("kill %d: Load(%s): %v", kill, id, err)
+		case int64(st.Trials) != st.Version || len(st.Sent) != 2 ||
+			st.Sent[0] != crashPayload(i, st.Trials) || st.Sent[1] != strconv.Itoa(st.Trials):
+			t.Fatalf("kill %d: %s inconsistent: trials %d, version %d, sent %.20q", kill, id, st.Trials, st.Version, st.Sent)
+		default:
+			got[id] = st.Trials
 		}
-		for i, e := range o.History {
-			if e.Seq != int64(n-len(o.History)+i+1) {
-				return fmt.Errorf("wallet %d, history[%d].Seq = %d", n, i, e.Seq)
-			}
-		}
-		got["org"] = int64(n)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("kill %d: organization: %v", kill, err)
-	}
-	err = s.ViewVendor(ctx, func(v *portal.Vendor) error {
-		if v.Seq > 0 && !strings.HasSuffix(v.Owners.Peek("last"), "x"+strconv.FormatInt(v.Seq, 10)) {
-			return fmt.Errorf("seq %d, owners %.20q", v.Seq, v.Owners.Peek("last"))
-		}
-		got["vendor"] = v.Seq
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("kill %d: vendor: %v", kill, err)
 	}
 	return got
 }
@@ -275,12 +221,7 @@ func TestProcessesShareDirectory(t *testing.T) {
 	const procs, each = 3, 30
 	dir := t.TempDir()
 	s := MustOpen(t, dir)
-	if err := s.CreateOrganization(ctx, sampleOrg("acme")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.SaveInstallation(ctx, "app", license.InstallationState{}); err != nil {
-		t.Fatal(err)
-	}
+	createShared(t, s)
 	var wg sync.WaitGroup
 	for range procs {
 		wg.Go(func() {

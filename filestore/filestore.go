@@ -1,63 +1,67 @@
-// Package filestore is the embedded default store of licensekit for a
-// single host: one directory holds the state of the installations (a
-// [license.Store]) and a portal's organizations and vendor document (a
-// [portal.PortalStore]). It needs nothing but the file system.
+// Package filestore is the store of an application's installation state
+// (a [license.Store], for a [license.Manager]) in a directory of one
+// host: a desktop application, or a single server. It needs nothing but
+// the file system.
+//
+// A portal's organizations and vendor records are not kept here: on one
+// host their embedded store is the SQLite module
+// (github.com/licensekit/license/sqlite, sqlite.Open), and for several
+// instances the PostgreSQL one (github.com/licensekit/license/postgres).
 //
 // # Layout
 //
-// Each document is one file, named by the SHA-256 of its ID in hex, so
-// that any ID (up to 255 bytes, with '/' or anything else in it) makes a
-// safe file name:
+// Each installation's state is one file, named by the SHA-256 of its ID
+// in hex, so that any ID (up to 255 bytes, with '/' or anything else in
+// it) makes a safe file name:
 //
 //	<dir>/installations/<sha256 of the ID>.json
-//	<dir>/organizations/<sha256 of the ID>.json
-//	<dir>/vendor.json
 //
-// beside each of which sits its lock file, with the extension .lock. A
-// document file holds a JSON envelope: a format number, the kind of
-// document, its real ID, its version (1, 2, 3… one more at each write) and
-// the document itself, with a SHA-256 checksum over all of these. A file
-// whose checksum does not match, that is truncated, is not JSON, or names
-// another ID or kind than the one asked for is reported with an error
-// wrapping [license.ErrCorrupt]: it is never read as empty or missing, and
-// never overwritten. Repairing it is for a person: restore the file from a
-// backup, or delete it.
+// beside which sits its lock file, with the extension .lock. A state
+// file holds a JSON envelope: a format number, the kind of document
+// ("installation"), its real ID, its version (1, 2, 3… one more at each
+// write) and the state itself, with a SHA-256 checksum over all of these.
+// A file whose checksum does not match, that is truncated, is not JSON,
+// or names another ID or kind than the one asked for is reported with an
+// error wrapping [license.ErrCorrupt]: it is never read as empty or
+// missing, and never overwritten. Repairing it is for a person: restore
+// the file from a backup, or delete it.
+//
+// A directory written by an earlier release may also hold a portal's
+// documents: an organizations/ directory, and vendor.json and vendor.lock
+// (with, after a crash, their vendor.json.tmp-* files). The store neither
+// reads nor removes them, and opens such a directory as any other; they
+// can be deleted.
 //
 // The store opens its files without following symbolic links and reads
-// regular files only: a symbolic link, a FIFO or a device where a document
-// or a lock file should be is refused with an error wrapping
-// [ErrNotRegular] (and [license.ErrCorrupt], for a document), at once. So
-// a link cannot make the store create or write a file outside its
-// directory, and a FIFO cannot block a call forever while it holds a lock.
+// regular files only: a symbolic link, a FIFO or a device where a state
+// file or a lock file should be is refused with an error wrapping
+// [ErrNotRegular] (and [license.ErrCorrupt], for a state file), at once.
+// So a link cannot make the store create or write a file outside its
+// directory, and a FIFO cannot block a call forever while it holds a
+// lock.
 //
 // # Guarantees
 //
-// Every write is atomic and durable: the new document goes to a temporary
+// Every write is atomic and durable: the new state goes to a temporary
 // file in the same directory, which is flushed to disk (fsync), renamed
 // over the old one and the directory flushed in turn. A crash, a kill or
-// a power cut at any moment leaves either the old document or the new
-// one, never a mix; a write that returned without error survives them.
+// a power cut at any moment leaves either the old state or the new one,
+// never a mix; a write that returned without error survives them.
 // Temporary files that a crash leaves behind are never read, and [Open]
 // removes them.
 //
-// Each document has its own lock: a mutex inside the process, and an
-// advisory lock, flock(2), on its lock file between processes. A
-// read-modify-write (SaveInstallation's version check and write,
-// DeleteInstallation, CreateOrganization, UpdateOrganization, UpdateVendor)
-// holds it exclusively from the read to the write; a read holds it
+// Each installation has its own lock: a mutex inside the process, and an
+// advisory lock, flock(2), on its lock file between processes.
+// SaveInstallation's version check and write, and DeleteInstallation,
+// hold it exclusively from the read to the write; a read holds it
 // shared. So any number of goroutines, and of processes of the host, may
-// share one directory: the updates of a document are serialized, and the
-// portal's invariants (no seat, code, voucher or wallet license spent
-// twice) hold across processes. Documents do not share a lock: the
-// updates of different organizations run in parallel, and an update of
-// one document may read or update another, as with
-// [portal.MemoryPortalStore] (always in the same order, or two such
-// updates can wait for each other forever).
+// share one directory: the saves of an installation are serialized, and
+// no two of them are given the same version. Installations do not share
+// a lock: the saves of different installations run in parallel.
 //
 // flock(2) is only reliable on a local file system, and a Store keeps the
 // state of one host: do not put the directory on a network file system
-// (NFS, SMB) or share it between hosts. Use a database-backed store, such
-// as the PostgreSQL one, for that.
+// (NFS, SMB) or share it between hosts.
 package filestore
 
 import (
@@ -78,18 +82,14 @@ import (
 	"sync/atomic"
 
 	"github.com/licensekit/license"
-	"github.com/licensekit/license/portal"
 )
 
-var (
-	_ license.Store      = (*Store)(nil)
-	_ portal.PortalStore = (*Store)(nil)
-)
+var _ license.Store = (*Store)(nil)
 
 // ErrClosed is returned by the methods of a [Store] after [Store.Close].
 var ErrClosed = errors.New("filestore: store is closed")
 
-// Store is a [license.Store] and a [portal.PortalStore] in a directory;
+// Store is a [license.Store] in a directory;
 // see the package documentation for what it guarantees. Get one with
 // [Open]; the zero Store is not usable. A Store is safe for concurrent
 // use, and several Stores, in one process or in several, may share one
@@ -106,18 +106,16 @@ type Store struct {
 	fs     fileSystem // the disk, as writes see it
 }
 
-// Subdirectories and file names.
+// Subdirectory and file names.
 const (
 	installationsDir = "installations"
-	organizationsDir = "organizations"
-	vendorName       = "vendor"
 	docExt           = ".json"
 	lockExt          = ".lock"
 	tmpInfix         = docExt + ".tmp-" // <name>.json.tmp-<random>
 )
 
 // Open opens the store in directory dir, creating it (mode 0700) and its
-// subdirectories if needed, and removes the temporary files that a crash
+// installations subdirectory if needed, and removes the temporary files that a crash
 // may have left behind. Open returns an error wrapping
 // errors.ErrUnsupported on a platform without flock(2).
 func Open(dir string) (*Store, error) {
@@ -134,16 +132,12 @@ func Open(dir string) (*Store, error) {
 	if err := mkdir(abs); err != nil {
 		return nil, err
 	}
-	for _, sub := range []string{installationsDir, organizationsDir} {
-		if err := mkdir(filepath.Join(abs, sub)); err != nil {
-			return nil, err
-		}
+	if err := mkdir(filepath.Join(abs, installationsDir)); err != nil {
+		return nil, err
 	}
 	s := &Store{dir: abs, fs: osFS{}}
-	for _, sub := range []string{"", installationsDir, organizationsDir} {
-		if err := s.clean(filepath.Join(abs, sub)); err != nil {
-			return nil, err
-		}
+	if err := s.clean(filepath.Join(abs, installationsDir)); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -224,31 +218,20 @@ func (s *Store) check(ctx context.Context, id string, version int64) error {
 	return nil
 }
 
-// Kinds of document.
-const (
-	kindInstallation = "installation"
-	kindOrganization = "organization"
-	kindVendor       = "vendor"
-)
+// kind is the kind of document an envelope holds, written in every file
+// and checked at every read: the files of earlier releases held other
+// kinds too, and a file of another kind is never read as an installation.
+const kind = "installation"
 
-// doc names one document: its kind, its ID and where its files are.
+// doc names one installation's state: its ID and where its files are.
 type doc struct {
-	kind string
 	id   string
 	dir  string // the directory holding its files
 	base string // file name without extension
 }
 
 func (s *Store) installation(id string) doc {
-	return doc{kind: kindInstallation, id: id, dir: filepath.Join(s.dir, installationsDir), base: hashID(id)}
-}
-
-func (s *Store) organization(id string) doc {
-	return doc{kind: kindOrganization, id: id, dir: filepath.Join(s.dir, organizationsDir), base: hashID(id)}
-}
-
-func (s *Store) vendor() doc {
-	return doc{kind: kindVendor, dir: s.dir, base: vendorName}
+	return doc{id: id, dir: filepath.Join(s.dir, installationsDir), base: hashID(id)}
 }
 
 func hashID(id string) string {
@@ -260,7 +243,7 @@ func (d doc) path() string     { return filepath.Join(d.dir, d.base+docExt) }
 func (d doc) lockPath() string { return filepath.Join(d.dir, d.base+lockExt) }
 
 // errNoDoc: the document does not exist. The methods turn it into what
-// their interface says (ErrNotFound, version 0, an empty vendor).
+// their interface says (ErrNotFound, version 0, ErrConflict).
 var errNoDoc = errors.New("filestore: no such document")
 
 // lock takes d's lock, exclusive or shared. With create false it does not
@@ -291,7 +274,7 @@ func (s *Store) lock(ctx context.Context, d doc, exclusive, create bool) (*heldL
 				l.h.unlock()
 			}
 		}()
-		return nil, fmt.Errorf("filestore: waiting for the lock of %s %q: %w", d.kind, d.id, ctx.Err())
+		return nil, fmt.Errorf("filestore: waiting for the lock of %s %q: %w", kind, d.id, ctx.Err())
 	}
 }
 
@@ -307,7 +290,7 @@ func (s *Store) lockNow(ctx context.Context, d doc, exclusive, create bool) (*he
 		h, err = s.lockFile(d.lockPath(), exclusive, true)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("filestore: lock %s %q: %w", d.kind, d.id, err)
+		return nil, fmt.Errorf("filestore: lock %s %q: %w", kind, d.id, err)
 	}
 	// Waiting for the lock may have taken a while.
 	if err := ctx.Err(); err != nil {
@@ -349,7 +332,7 @@ func (e *envelope) checksum() string {
 
 // corrupt returns an error wrapping license.ErrCorrupt about d.
 func corrupt(d doc, format string, args ...any) error {
-	return fmt.Errorf("%w: %s %q (%s): %s", license.ErrCorrupt, d.kind, d.id, d.path(), fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %s %q (%s): %s", license.ErrCorrupt, kind, d.id, d.path(), fmt.Sprintf(format, args...))
 }
 
 // read reads d and checks it, decodes its document into v unless v is
@@ -362,7 +345,7 @@ func (s *Store) read(d doc, v any) (int64, error) {
 		return 0, errNoDoc
 	}
 	if errors.Is(err, ErrNotRegular) {
-		return 0, fmt.Errorf("%w: %s %q: %w", license.ErrCorrupt, d.kind, d.id, err)
+		return 0, fmt.Errorf("%w: %s %q: %w", license.ErrCorrupt, kind, d.id, err)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("filestore: %w", err)
@@ -383,7 +366,7 @@ func (s *Store) read(d doc, v any) (int64, error) {
 		return 0, corrupt(d, "format %d, want %d", e.Format, format)
 	case e.SHA256 != e.checksum():
 		return 0, corrupt(d, "checksum mismatch")
-	case e.Kind != d.kind:
+	case e.Kind != kind:
 		return 0, corrupt(d, "holds a document of kind %q", e.Kind)
 	case e.ID != d.id:
 		return 0, corrupt(d, "holds the document of ID %q", e.ID)
@@ -413,13 +396,13 @@ func readRegular(path string) ([]byte, error) {
 func (s *Store) write(d doc, version int64, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("filestore: encode %s %q: %w", d.kind, d.id, err)
+		return fmt.Errorf("filestore: encode %s %q: %w", kind, d.id, err)
 	}
-	e := envelope{Format: format, Kind: d.kind, ID: d.id, Version: version, Doc: b}
+	e := envelope{Format: format, Kind: kind, ID: d.id, Version: version, Doc: b}
 	e.SHA256 = e.checksum()
 	data, err := json.Marshal(&e)
 	if err != nil {
-		return fmt.Errorf("filestore: encode %s %q: %w", d.kind, d.id, err)
+		return fmt.Errorf("filestore: encode %s %q: %w", kind, d.id, err)
 	}
 	return writeFile(s.fs, d.dir, d.base+docExt, append(data, '\n'))
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,7 +23,6 @@ import (
 
 	"github.com/licensekit/license"
 	"github.com/licensekit/license/filestore"
-	"github.com/licensekit/license/portal"
 	"github.com/licensekit/license/storetest"
 )
 
@@ -38,12 +38,7 @@ func MustOpen(tb testing.TB, dir string) *filestore.Store {
 }
 
 func TestConformance(t *testing.T) {
-	t.Run("Installations", func(t *testing.T) {
-		storetest.Installations(t, func(t *testing.T) license.Store { return MustOpen(t, t.TempDir()) })
-	})
-	t.Run("Portal", func(t *testing.T) {
-		storetest.Portal(t, func(t *testing.T) portal.PortalStore { return MustOpen(t, t.TempDir()) })
-	})
+	storetest.Installations(t, func(t *testing.T) license.Store { return MustOpen(t, t.TempDir()) })
 }
 
 var (
@@ -87,17 +82,6 @@ func sampleState() license.InstallationState {
 	}
 }
 
-func sampleOrg(id string) *portal.Organization {
-	return &portal.Organization{
-		ID: id, Name: id + " Inc.", Created: t0,
-		Devices:       portal.TableOf(map[string]portal.Device{"pc-1": {Fingerprint: "pc-1", OS: license.TypeWorkstation, Registered: t0}}),
-		Wallet:        map[string]int{"acme-backup": 2},
-		Subscriptions: map[string]portal.Subscription{},
-		Delegations:   map[string]portal.Delegation{},
-		History:       []portal.HistoryEntry{{Seq: 1, At: t0, Actor: "vendor", Action: "organization.create", Subject: id}},
-	}
-}
-
 func TestLayout(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "a", "store")
 	s := MustOpen(t, dir)
@@ -109,41 +93,45 @@ func TestLayout(t *testing.T) {
 		t.Errorf("directory mode %v, want 0700", fi.Mode().Perm())
 	}
 	id := strings.Repeat("x/", 127) + "y" // 255 bytes, with slashes
-	if _, err := s.SaveInstallation(ctx, id, sampleState()); err != nil {
-		t.Fatal(err)
+	for _, id := range []string{id, "app"} {
+		if _, err := s.SaveInstallation(ctx, id, sampleState()); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := s.CreateOrganization(ctx, sampleOrg("acme")); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error { v.Seq = 1; return nil }); err != nil {
-		t.Fatal(err)
-	}
+	base := func(id string) string { return strings.TrimSuffix(hashed(id), ".json") }
 	want := []string{
-		filepath.Join("installations", strings.TrimSuffix(hashed(id), ".json")+".json"),
-		filepath.Join("installations", strings.TrimSuffix(hashed(id), ".json")+".lock"),
-		filepath.Join("organizations", strings.TrimSuffix(hashed("acme"), ".json")+".json"),
-		filepath.Join("organizations", strings.TrimSuffix(hashed("acme"), ".json")+".lock"),
-		"vendor.json", "vendor.lock",
+		filepath.Join("installations", base(id)+".json"),
+		filepath.Join("installations", base(id)+".lock"),
+		filepath.Join("installations", base("app")+".json"),
+		filepath.Join("installations", base("app")+".lock"),
 	}
 	got := listing(t, dir)
 	slices.Sort(want)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}
-	fi, err = os.Stat(filepath.Join(dir, "vendor.json"))
+	// Nothing but the installations: no directory for anything else.
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fi.Mode().Perm() != 0o600 {
-		t.Errorf("document mode %v, want 0600", fi.Mode().Perm())
+	if len(entries) != 1 || entries[0].Name() != "installations" || !entries[0].IsDir() {
+		t.Errorf("the store's directory holds %v, want installations/ alone", entries)
+	}
+	if fi, err = os.Stat(filepath.Join(dir, "installations")); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("installations/: %v, want mode 0700 (%v)", fi.Mode().Perm(), err)
+	}
+	if fi, err = os.Stat(filepath.Join(dir, want[0])); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("state file: %v, want mode 0600 (%v)", fi.Mode().Perm(), err)
 	}
 
 	// Deleting an installation removes its lock file as well.
 	if err := s.DeleteInstallation(ctx, id, 1); err != nil {
 		t.Fatal(err)
 	}
-	if got := listing(t, filepath.Join(dir, "installations")); len(got) != 0 {
-		t.Errorf("after Delete, installations/ holds %v", got)
+	want = []string{base("app") + ".json", base("app") + ".lock"}
+	if diff := cmp.Diff(want, listing(t, filepath.Join(dir, "installations"))); diff != "" {
+		t.Errorf("after Delete, installations/ (-want +got):\n%s", diff)
 	}
 }
 
@@ -163,70 +151,24 @@ func TestLookupsLeaveNoFiles(t *testing.T) {
 		if err := s.DeleteInstallation(ctx, id, 1); !errors.Is(err, license.ErrNotFound) {
 			t.Fatalf("Delete = %v, want ErrNotFound", err)
 		}
-		if err := s.ViewOrganization(ctx, id, func(*portal.Organization) error { return nil }); !errors.Is(err, license.ErrNotFound) {
-			t.Fatalf("View = %v, want ErrNotFound", err)
-		}
-		if err := s.UpdateOrganization(ctx, id, func(*portal.Organization) error { return nil }); !errors.Is(err, license.ErrNotFound) {
-			t.Fatalf("Update = %v, want ErrNotFound", err)
-		}
-	}
-	if err := s.ViewVendor(ctx, func(*portal.Vendor) error { return nil }); err != nil {
-		t.Fatal(err)
 	}
 	if got := listing(t, dir); len(got) != 0 {
 		t.Errorf("look-ups left %v", got)
 	}
 }
 
-// TestEmptyVendor: with no vendor document yet, the vendor's maps are
-// ready to take entries, in views and in updates.
-func TestEmptyVendor(t *testing.T) {
-	s := MustOpen(t, t.TempDir())
-	check := func(v *portal.Vendor) error {
-		if v.Customers == nil {
-			return fmt.Errorf("nil map in %+v", v)
-		}
-		return nil
-	}
-	if err := s.ViewVendor(ctx, check); err != nil {
-		t.Fatal(err)
-	}
-	// A document saved with nil maps reads back with empty ones.
-	if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error {
-		if err := check(v); err != nil {
-			return err
-		}
-		*v = portal.Vendor{Seq: 9}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.UpdateVendor(ctx, check); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.ViewVendor(ctx, func(v *portal.Vendor) error {
-		if v.Seq != 9 {
-			return fmt.Errorf("seq %d, want 9", v.Seq)
-		}
-		return check(v)
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestPersistence(t *testing.T) {
 	dir := t.TempDir()
 	s := MustOpen(t, dir)
-	st := sampleState()
-	if _, err := s.SaveInstallation(ctx, "app", st); err != nil {
-		t.Fatal(err)
-	}
-	o := sampleOrg("acme")
-	if err := s.CreateOrganization(ctx, o); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error { v.Owners.Put("SN-1", "acme"); return nil }); err != nil {
-		t.Fatal(err)
+	saved := map[string]license.InstallationState{}
+	for i, id := range []string{"app", "other"} {
+		st := sampleState()
+		st.Trials = i + 1
+		if _, err := s.SaveInstallation(ctx, id, st); err != nil {
+			t.Fatal(err)
+		}
+		st.Version = 1
+		saved[id] = st
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -234,8 +176,11 @@ func TestPersistence(t *testing.T) {
 	if _, err := s.LoadInstallation(ctx, "app"); !errors.Is(err, filestore.ErrClosed) {
 		t.Errorf("Load after Close = %v, want ErrClosed", err)
 	}
-	if err := s.ViewVendor(ctx, func(*portal.Vendor) error { return nil }); !errors.Is(err, filestore.ErrClosed) {
-		t.Errorf("ViewVendor after Close = %v, want ErrClosed", err)
+	if _, err := s.SaveInstallation(ctx, "app", saved["app"]); !errors.Is(err, filestore.ErrClosed) {
+		t.Errorf("Save after Close = %v, want ErrClosed", err)
+	}
+	if err := s.DeleteInstallation(ctx, "app", 1); !errors.Is(err, filestore.ErrClosed) {
+		t.Errorf("Delete after Close = %v, want ErrClosed", err)
 	}
 
 	// The directory, restored without its lock files, reads the same.
@@ -245,105 +190,33 @@ func TestPersistence(t *testing.T) {
 		}
 	}
 	s = MustOpen(t, dir)
-	got, err := s.LoadInstallation(ctx, "app")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Version = 1
-	if diff := cmp.Diff(st, got); diff != "" {
-		t.Errorf("installation (-saved +loaded):\n%s", diff)
-	}
-	if err := s.ViewOrganization(ctx, "acme", func(got *portal.Organization) error {
-		if diff := cmp.Diff(o, got); diff != "" {
-			t.Errorf("organization (-saved +loaded):\n%s", diff)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.ViewVendor(ctx, func(v *portal.Vendor) error {
-		if v.Owners.Peek("SN-1") != "acme" {
-			t.Errorf("owners %v", v.Owners)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestUpdateOrganization(t *testing.T) {
-	s := MustOpen(t, t.TempDir())
-	if err := s.CreateOrganization(ctx, sampleOrg("acme")); err != nil {
-		t.Fatal(err)
-	}
-	t.Run("ErrInvalidInput/IDChanged", func(t *testing.T) {
-		err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
-			o.ID, o.Name = "globex", "changed"
-			return nil
-		})
-		if !errors.Is(err, license.ErrInvalidInput) {
-			t.Fatalf("Update changing the ID = %v, want ErrInvalidInput", err)
-		}
-		s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
-			if o.ID != "acme" || o.Name == "changed" {
-				t.Errorf("a refused update was saved: %s %q", o.ID, o.Name)
-			}
-			return nil
-		})
-	})
-	t.Run("ErrInvalidInput/NilFunc", func(t *testing.T) {
-		if err := s.UpdateOrganization(ctx, "acme", nil); !errors.Is(err, license.ErrInvalidInput) {
-			t.Errorf("Update(nil) = %v", err)
-		}
-		if err := s.UpdateVendor(ctx, nil); !errors.Is(err, license.ErrInvalidInput) {
-			t.Errorf("UpdateVendor(nil) = %v", err)
-		}
-		if err := s.CreateOrganization(ctx, nil); !errors.Is(err, license.ErrInvalidInput) {
-			t.Errorf("CreateOrganization(nil) = %v", err)
-		}
-	})
-	t.Run("Nested", func(t *testing.T) {
-		// Documents have separate locks, as in MemoryPortalStore: an
-		// update may read and update the others.
-		if err := s.CreateOrganization(ctx, sampleOrg("reseller")); err != nil {
-			t.Fatal(err)
-		}
-		err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
-			if err := s.ViewOrganization(ctx, "reseller", func(*portal.Organization) error { return nil }); err != nil {
-				return err
-			}
-			return s.UpdateVendor(ctx, func(v *portal.Vendor) error {
-				v.Seq++
-				return s.UpdateOrganization(ctx, "reseller", func(r *portal.Organization) error {
-					r.Wallet["acme-backup"]++
-					return nil
-				})
-			})
-		})
+	for id, st := range saved {
+		got, err := s.LoadInstallation(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-	})
+		if diff := cmp.Diff(st, got); diff != "" {
+			t.Errorf("installation %s (-saved +loaded):\n%s", id, diff)
+		}
+	}
 }
 
 // TestOpenCleansLeftovers: Open removes the temporary files of writers
-// that died, but not one whose document another process has locked, which
-// may be in use.
+// that died, but not one whose installation another process has locked,
+// which may be in use.
 func TestOpenCleansLeftovers(t *testing.T) {
 	dir := t.TempDir()
 	s := MustOpen(t, dir)
-	if _, err := s.SaveInstallation(ctx, "app", sampleState()); err != nil {
-		t.Fatal(err)
+	for _, id := range []string{"app", "busy"} {
+		if _, err := s.SaveInstallation(ctx, id, sampleState()); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := s.CreateOrganization(ctx, sampleOrg("busy")); err != nil {
-		t.Fatal(err)
-	}
-	base := func(id string) string { return strings.TrimSuffix(hashed(id), ".json") }
+	base := func(id string) string { return filepath.Join("installations", strings.TrimSuffix(hashed(id), ".json")) }
 	leftovers := []string{
-		filepath.Join("installations", base("app")+".json.tmp-123"),  // its lock is free
-		filepath.Join("installations", base("gone")+".json.tmp-456"), // no lock file
-		filepath.Join("organizations", base("busy")+".json.tmp-789"), // locked below
-		"vendor.json.tmp-1",
+		base("app") + ".json.tmp-123",  // its lock is free
+		base("gone") + ".json.tmp-456", // no lock file
+		base("busy") + ".json.tmp-789", // locked below
 	}
 	for _, f := range leftovers {
 		if err := os.WriteFile(filepath.Join(dir, f), []byte(`{"half":`), 0o600); err != nil {
@@ -351,7 +224,7 @@ func TestOpenCleansLeftovers(t *testing.T) {
 		}
 	}
 	// Another process holds the lock of "busy".
-	lock, err := os.Open(filepath.Join(dir, "organizations", base("busy")+".lock"))
+	lock, err := os.Open(filepath.Join(dir, base("busy")+".lock"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,9 +248,12 @@ func TestOpenCleansLeftovers(t *testing.T) {
 	}
 }
 
+// sharedIDs are the installations that incrementAll updates.
+var sharedIDs = []string{"app", "other"}
+
 // TestStoresShareDirectory: Stores on one directory (as several processes
-// would have) serialize their updates of a document through flock: none is
-// lost, no version is given twice.
+// would have) serialize the saves of an installation through flock: none
+// is lost, no version is given twice.
 func TestStoresShareDirectory(t *testing.T) {
 	dir := t.TempDir()
 	const stores, goroutines, each = 4, 3, 15
@@ -385,12 +261,7 @@ func TestStoresShareDirectory(t *testing.T) {
 	for range stores {
 		ss = append(ss, MustOpen(t, dir))
 	}
-	if err := ss[0].CreateOrganization(ctx, sampleOrg("acme")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ss[0].SaveInstallation(ctx, "app", license.InstallationState{}); err != nil {
-		t.Fatal(err)
-	}
+	createShared(t, ss[0])
 	var wg sync.WaitGroup
 	for _, s := range ss {
 		for range goroutines {
@@ -408,64 +279,58 @@ func TestStoresShareDirectory(t *testing.T) {
 	checkIncremented(t, ss[0], stores*goroutines*each)
 }
 
-// incrementAll adds one to a counter in each kind of document: the
-// organization's wallet and history, the vendor's Seq and the
-// installation's Trials (retrying on conflict).
-func incrementAll(s *filestore.Store) error {
-	err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
-		o.Wallet["n"]++
-		o.History = append(o.History, portal.HistoryEntry{Seq: int64(len(o.History)) + 1, Action: "n"})
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error { v.Seq++; return nil }); err != nil {
-		return err
-	}
-	for {
-		st, err := s.LoadInstallation(ctx, "app")
-		if err != nil {
-			return err
-		}
-		st.Trials++
-		_, err = s.SaveInstallation(ctx, "app", st)
-		if !errors.Is(err, license.ErrConflict) {
-			return err
+// createShared saves the installations of sharedIDs, empty.
+func createShared(t *testing.T, s *filestore.Store) {
+	t.Helper()
+	for _, id := range sharedIDs {
+		if _, err := s.SaveInstallation(ctx, id, license.InstallationState{}); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
 
-// checkIncremented checks that incrementAll ran n times.
-func checkIncremented(t *testing.T, s *filestore.Store, n int) {
-	t.Helper()
-	err := s.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
-		if o.Wallet["n"] != n || len(o.History) != n+1 {
-			return fmt.Errorf("organization: wallet %d, %d history entries; want %d and %d: an update was lost", o.Wallet["n"], len(o.History), n, n+1)
-		}
-		for i, e := range o.History {
-			if e.Seq != int64(i)+1 {
-				return fmt.Errorf("history[%d].Seq = %d", i, e.Seq)
+// incrementAll adds one to the Trials of each installation of sharedIDs,
+// loading and saving it again on conflict.
+func incrementAll(s *filestore.Store) error {
+	for _, id := range sharedIDs {
+		for {
+			st, err := s.LoadInstallation(ctx, id)
+			if err != nil {
+				return err
+			}
+			st.Trials++
+			st.Sent = append(st.Sent, strconv.Itoa(st.Trials))
+			_, err = s.SaveInstallation(ctx, id, st)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, license.ErrConflict) {
+				return err
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		t.Error(err)
 	}
-	if err := s.ViewVendor(ctx, func(v *portal.Vendor) error {
-		if v.Seq != int64(n) {
-			return fmt.Errorf("vendor: seq %d, want %d: an update was lost", v.Seq, n)
+	return nil
+}
+
+// checkIncremented checks that incrementAll ran n times: each
+// installation's Trials is n, its version n+1, and Sent lists 1 to n, so
+// that no save was lost and none was made on a stale state.
+func checkIncremented(t *testing.T, s *filestore.Store, n int) {
+	t.Helper()
+	for _, id := range sharedIDs {
+		st, err := s.LoadInstallation(ctx, id)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	}); err != nil {
-		t.Error(err)
-	}
-	st, err := s.LoadInstallation(ctx, "app")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Trials != n || st.Version != int64(n)+1 {
-		t.Errorf("installation: trials %d, version %d; want %d and %d", st.Trials, st.Version, n, n+1)
+		if st.Trials != n || st.Version != int64(n)+1 || len(st.Sent) != n {
+			t.Errorf("%s: trials %d, version %d, %d sent; want %d, %d and %d: a save was lost", id, st.Trials, st.Version, len(st.Sent), n, n+1, n)
+			continue
+		}
+		for i, v := range st.Sent {
+			if v != strconv.Itoa(i+1) {
+				t.Errorf("%s: sent[%d] = %q, want %d", id, i, v, i+1)
+				break
+			}
+		}
 	}
 }

@@ -77,3 +77,31 @@ func TestLock_WaitEndsWithTheContext(t *testing.T) {
 		t.Errorf("Load once the lock is free: %v", err)
 	}
 }
+
+// Installations do not share a lock: while one is locked, exclusively,
+// in this process and by flock, another is read and saved without
+// waiting.
+func TestLock_InstallationsDoNotShareALock(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	h, err := s.lockNow(ctx, s.installation("app"), true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.unlock()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	v, err := s.SaveInstallation(ctx, "other", license.InstallationState{})
+	if err != nil {
+		t.Fatalf("Save of another installation while app is locked: %v", err)
+	}
+	if _, err := s.SaveInstallation(ctx, "other", license.InstallationState{Version: v}); err != nil {
+		t.Fatalf("second Save of another installation while app is locked: %v", err)
+	}
+	if _, err := s.LoadInstallation(ctx, "other"); err != nil {
+		t.Fatalf("Load of another installation while app is locked: %v", err)
+	}
+}

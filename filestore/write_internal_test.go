@@ -2,6 +2,7 @@ package filestore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"slices"
@@ -9,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/licensekit/license"
-	"github.com/licensekit/license/portal"
 )
 
 // recordingFS is the operating system's file system, recording each step
@@ -80,27 +80,23 @@ func openRecorded(t *testing.T) (*Store, *recordingFS) {
 	return s, rec
 }
 
-// Every write of every kind of document writes a temporary file, flushes
-// it to disk, renames it over the document and then flushes the
-// directory, in that order: a crash test cannot see a missing or
-// misplaced fsync, since a killed process loses nothing the kernel holds.
+// Every save, the first one and those over a saved state, writes a
+// temporary file, flushes it to disk, renames it over the state file and
+// then flushes the directory, in that order: a crash test cannot see a
+// missing or misplaced fsync, since a killed process loses nothing the
+// kernel holds.
 func TestWrite_FsyncOrder(t *testing.T) {
 	ctx := context.Background()
 	want := []string{"create temp", "write temp", "fsync temp", "close temp", "rename temp over document", "fsync dir"}
-	for name, write := range map[string]func(*Store) error{
-		"SaveInstallation": func(s *Store) error {
-			_, err := s.SaveInstallation(ctx, "app", license.InstallationState{})
-			return err
-		},
-		"CreateOrganization": func(s *Store) error {
-			return s.CreateOrganization(ctx, &portal.Organization{ID: "acme"})
-		},
-		"UpdateVendor": func(s *Store) error {
-			return s.UpdateVendor(ctx, func(v *portal.Vendor) error { v.Seq++; return nil })
-		},
-	} {
-		s, rec := openRecorded(t)
-		if err := write(s); err != nil {
+	s, rec := openRecorded(t)
+	for _, name := range []string{"first SaveInstallation", "SaveInstallation over version 1"} {
+		st, err := s.LoadInstallation(ctx, "app")
+		if err != nil && !errors.Is(err, license.ErrNotFound) {
+			t.Fatal(err)
+		}
+		rec.steps = nil
+		st.Trials++
+		if _, err := s.SaveInstallation(ctx, "app", st); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		if !slices.Equal(rec.steps, want) {
@@ -109,31 +105,30 @@ func TestWrite_FsyncOrder(t *testing.T) {
 	}
 }
 
-// A failed fsync of the temporary file renames nothing: the old document
+// A failed fsync of the temporary file renames nothing: the old state
 // stays, and the temporary file is removed.
 func TestWrite_FailedFsyncKeepsTheOldDocument(t *testing.T) {
 	ctx := context.Background()
 	s, rec := openRecorded(t)
-	if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error { v.Seq = 1; return nil }); err != nil {
+	if _, err := s.SaveInstallation(ctx, "app", license.InstallationState{Trials: 1}); err != nil {
 		t.Fatal(err)
 	}
 	rec.failSync, rec.steps = true, nil
-	if err := s.UpdateVendor(ctx, func(v *portal.Vendor) error { v.Seq = 2; return nil }); err == nil {
-		t.Fatal("UpdateVendor succeeded although fsync failed")
+	if _, err := s.SaveInstallation(ctx, "app", license.InstallationState{Version: 1, Trials: 2}); err == nil {
+		t.Fatal("SaveInstallation succeeded although fsync failed")
 	}
 	if slices.Contains(rec.steps, "rename temp over document") || !slices.Contains(rec.steps, "remove temp") {
 		t.Errorf("steps after a failed fsync: %q", rec.steps)
 	}
-	err := s.ViewVendor(ctx, func(v *portal.Vendor) error {
-		if v.Seq != 1 {
-			t.Errorf("vendor Seq %d after a failed write, want 1", v.Seq)
-		}
-		return nil
-	})
+	st, err := s.LoadInstallation(ctx, "app")
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, err := os.ReadDir(s.dir)
+	if st.Version != 1 || st.Trials != 1 {
+		t.Errorf("version %d, trials %d after a failed write, want 1 and 1", st.Version, st.Trials)
+	}
+	d := s.installation("app")
+	entries, err := os.ReadDir(d.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,32 +139,33 @@ func TestWrite_FailedFsyncKeepsTheOldDocument(t *testing.T) {
 	}
 }
 
-// A document whose envelope names the right ID but another kind is
-// refused with ErrCorrupt for its kind alone: the ID check cannot catch
-// it.
+// A state file whose envelope is whole, with a valid checksum and the
+// right ID, but says another kind of document (those an earlier release
+// kept for a portal, or any other) is refused with ErrCorrupt for its kind
+// alone: neither the checksum nor the ID check can catch it.
 func TestRead_OtherKindSameID(t *testing.T) {
+	ctx := context.Background()
 	s, _ := openRecorded(t)
-	s.fs = osFS{}
-	for _, d := range []doc{s.installation("x"), s.organization("x"), s.vendor()} {
-		for _, kind := range []string{kindInstallation, kindOrganization, kindVendor} {
-			if kind == d.kind {
-				continue
-			}
-			if err := os.MkdirAll(d.dir, 0o700); err != nil {
-				t.Fatal(err)
-			}
-			other := d
-			other.kind = kind
-			if err := s.write(other, 1, map[string]string{}); err != nil {
-				t.Fatal(err)
-			}
-			_, err := s.read(d, nil)
-			if !errors.Is(err, license.ErrCorrupt) || !strings.Contains(err.Error(), "kind") {
-				t.Errorf("%s %q holding a %s: read = %v, want ErrCorrupt for its kind", d.kind, d.id, kind, err)
-			}
+	d := s.installation("x")
+	for _, other := range []string{"organization", "vendor", "Installation", ""} {
+		e := envelope{Format: format, Kind: other, ID: d.id, Version: 1, Doc: []byte(`{}`)}
+		e.SHA256 = e.checksum()
+		data, err := json.Marshal(&e)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if _, err := s.LoadInstallation(context.Background(), "x"); !errors.Is(err, license.ErrCorrupt) {
-		t.Errorf("LoadInstallation of a vendor document under its ID = %v, want ErrCorrupt", err)
+		if err := os.WriteFile(d.path(), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.read(d, nil)
+		if !errors.Is(err, license.ErrCorrupt) || !strings.Contains(err.Error(), "kind") {
+			t.Errorf("installation %q holding a %q: read = %v, want ErrCorrupt for its kind", d.id, other, err)
+		}
+		if _, err := s.LoadInstallation(ctx, d.id); !errors.Is(err, license.ErrCorrupt) {
+			t.Errorf("LoadInstallation of a %q under its ID = %v, want ErrCorrupt", other, err)
+		}
+		if _, err := s.SaveInstallation(ctx, d.id, license.InstallationState{Version: 1}); !errors.Is(err, license.ErrCorrupt) {
+			t.Errorf("SaveInstallation over a %q under its ID = %v, want ErrCorrupt", other, err)
+		}
 	}
 }
