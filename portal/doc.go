@@ -5,7 +5,7 @@
 //
 // A license server or a management console wraps one [Portal], over a
 // [PortalStore] that keeps its data ([MemoryPortalStore] in memory; the
-// filestore and postgres packages on disk and in PostgreSQL). Every
+// sqlite and postgres modules in one SQLite file and in PostgreSQL). Every
 // customer operation goes through an [OrgScope], from [Portal.Org]. The
 // licenses, keys and events it works with are those of package license,
 // which is all an application that enforces its licenses needs to import.
