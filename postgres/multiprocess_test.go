@@ -23,10 +23,11 @@ import (
 
 // The environment of a helper process: what it does, and where.
 const (
-	roleEnv   = "LICENSEKIT_TEST_ROLE" // "portal-client" for TestMultiProcess
-	schemaEnv = "LICENSEKIT_TEST_SCHEMA"
-	childEnv  = "LICENSEKIT_TEST_CHILD" // the child's number, 0 to 3
-	codeEnv   = "LICENSEKIT_TEST_CODE"  // the activation code to redeem
+	roleEnv    = "LICENSEKIT_TEST_ROLE" // "portal-client" for TestMultiProcess
+	schemaEnv  = "LICENSEKIT_TEST_SCHEMA"
+	childEnv   = "LICENSEKIT_TEST_CHILD"   // the child's number, 0 to 3
+	codeEnv    = "LICENSEKIT_TEST_CODE"    // the activation code to redeem
+	voucherEnv = "LICENSEKIT_TEST_VOUCHER" // the voucher to convert
 )
 
 // What TestMultiProcess shares between its processes.
@@ -56,6 +57,7 @@ func vendorKey(tb testing.TB) *license.SigningKey {
 // succeeded, and why the others were refused, by error.
 type childResult struct {
 	Redeemed   int            `json:"redeemed"`
+	Converted  int            `json:"converted"`
 	Seats      int            `json:"seats"`
 	Consumed   int            `json:"consumed"`
 	Refusals   map[string]int `json:"refusals"`
@@ -64,10 +66,12 @@ type childResult struct {
 
 // TestMultiProcess runs four processes of this test binary against one
 // schema, at the same time. Each tries to redeem the one single-use
-// activation code, to seat 50 devices on one 100-seat license, and to
-// consume 40 licenses, one at a time, from a wallet of 100. The totals,
-// as the database holds them afterwards, must be exact: one redemption,
-// 100 seats, 100 licenses consumed and an empty wallet.
+// activation code (K5), to convert the one voucher (K6), to seat 50
+// devices on one 100-seat license, and to consume 40 licenses, one at a
+// time, from a wallet of 100 (P1). The totals, as the database holds them
+// afterwards, must be exact: one redemption, one conversion, 100 seats,
+// 100 licenses consumed and an empty wallet: no double spend, no lost
+// update.
 func TestMultiProcess(t *testing.T) {
 	dsn := DSN(t)
 	if testing.Short() {
@@ -90,6 +94,11 @@ func TestMultiProcess(t *testing.T) {
 	admin := p.Org(portal.Actor{ID: "admin@acme.example", Org: "acme"}, "acme")
 	codes, err := p.IssueActivationCodes(ctx, license.License{ID: "ACT", Product: "acme-backup",
 		Scheme: license.SchemePerDevice, Quantity: 1, Term: 365 * license.Day}, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vouchers, err := p.IssueVouchers(ctx, license.License{ID: "VOU", Product: "acme-backup",
+		Scheme: license.SchemePerDevice, Quantity: 1, Term: 365 * license.Day}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +137,7 @@ func TestMultiProcess(t *testing.T) {
 	for i := range processes {
 		c := &child{cmd: exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")}
 		c.cmd.Env = append(os.Environ(), roleEnv+"=portal-client", schemaEnv+"="+schema,
-			childEnv+"="+strconv.Itoa(i), codeEnv+"="+codes[0], dsnEnv+"="+dsn)
+			childEnv+"="+strconv.Itoa(i), codeEnv+"="+codes[0], voucherEnv+"="+vouchers[0], dsnEnv+"="+dsn)
 		c.cmd.Stderr = &c.stderr
 		if c.stdin, err = c.cmd.StdinPipe(); err != nil {
 			t.Fatal(err)
@@ -177,11 +186,12 @@ func TestMultiProcess(t *testing.T) {
 		if err := c.cmd.Wait(); err != nil {
 			t.Errorf("process %d: %v\nstderr:\n%s", i, err, c.stderr.String())
 		}
-		t.Logf("process %d: redeemed %d, %d seats, consumed %d, refused %v", i, r.Redeemed, r.Seats, r.Consumed, r.Refusals)
+		t.Logf("process %d: redeemed %d, converted %d, %d seats, consumed %d, refused %v", i, r.Redeemed, r.Converted, r.Seats, r.Consumed, r.Refusals)
 		for _, u := range r.Unexpected {
 			t.Errorf("process %d: unexpected error: %s", i, u)
 		}
 		total.Redeemed += r.Redeemed
+		total.Converted += r.Converted
 		total.Seats += r.Seats
 		total.Consumed += r.Consumed
 		for k, n := range r.Refusals {
@@ -189,19 +199,20 @@ func TestMultiProcess(t *testing.T) {
 		}
 	}
 	elapsed := time.Since(start)
-	ops := processes * (1 + 2*devicesEach + consumesEach)
-	t.Logf("%d processes: %d operations (redeem, register and seat devices, consume) in %v: %.0f operations/s",
+	ops := processes * (2 + 2*devicesEach + consumesEach)
+	t.Logf("%d processes: %d operations (redeem, convert, register and seat devices, consume) in %v: %.0f operations/s",
 		processes, ops, elapsed.Round(time.Millisecond), float64(ops)/elapsed.Seconds())
 
 	// What the processes report.
 	wantRefusals := map[string]int{
 		"code-used":            processes - 1,
+		"voucher-used":         processes - 1,
 		"restriction-exceeded": processes*devicesEach - seatQuantity,
 		"wallet-short":         processes*consumesEach - walletLicenses,
 	}
-	if total.Redeemed != 1 || total.Seats != seatQuantity || total.Consumed != walletLicenses {
-		t.Errorf("processes report %d redemptions, %d seats, %d licenses consumed; want 1, %d, %d",
-			total.Redeemed, total.Seats, total.Consumed, seatQuantity, walletLicenses)
+	if total.Redeemed != 1 || total.Converted != 1 || total.Seats != seatQuantity || total.Consumed != walletLicenses {
+		t.Errorf("processes report %d redemptions, %d conversions, %d seats, %d licenses consumed; want 1, 1, %d, %d",
+			total.Redeemed, total.Converted, total.Seats, total.Consumed, seatQuantity, walletLicenses)
 	}
 	for k, n := range wantRefusals {
 		if total.Refusals[k] != n {
@@ -234,8 +245,8 @@ func TestMultiProcess(t *testing.T) {
 		if paid := o.Subscriptions[walletProduct].Paid; paid != walletLicenses || actions["wallet.consume"] != walletLicenses {
 			t.Errorf("subscription paid %d, %d consumptions in the history; want %d", paid, actions["wallet.consume"], walletLicenses)
 		}
-		if actions["code.redeem"] != 1 {
-			t.Errorf("%d redemptions in the history, want 1", actions["code.redeem"])
+		if actions["code.redeem"] != 1 || actions["voucher.convert"] != 1 {
+			t.Errorf("%d redemptions, %d conversions in the history; want 1 and 1 (all: %v)", actions["code.redeem"], actions["voucher.convert"], actions)
 		}
 		return nil
 	})
@@ -245,6 +256,9 @@ func TestMultiProcess(t *testing.T) {
 	err = store.ViewVendor(ctx, func(v *portal.Vendor) error {
 		if n := len(v.Codes.Peek(codes[0]).Redemptions); n != 1 {
 			t.Errorf("the code has %d redemptions, want 1", n)
+		}
+		if vo := v.Vouchers.Peek(vouchers[0]); !vo.Converted || vo.Org != "acme" {
+			t.Errorf("the voucher is not converted: %+v", vo)
 		}
 		return nil
 	})
@@ -288,6 +302,11 @@ func TestHelperProcess(t *testing.T) {
 		r.Redeemed++
 	} else {
 		refused("redeem", err, portal.ErrCodeUsed, "code-used")
+	}
+	if _, _, err := acme.ConvertVoucher(ctx, os.Getenv(voucherEnv)); err == nil {
+		r.Converted++
+	} else {
+		refused("convert", err, portal.ErrVoucherUsed, "voucher-used")
 	}
 	for j := range devicesEach {
 		fp := fmt.Sprintf("process-%s-device-%02d", child, j)
