@@ -127,60 +127,17 @@ func TestMultiProcess(t *testing.T) {
 
 	// Start the processes; each opens the store and says so, then waits
 	// for its standard input to close, so that they all start together.
-	type child struct {
-		cmd    *exec.Cmd
-		stdin  io.WriteCloser
-		out    *bufio.Scanner
-		stderr bytes.Buffer
-	}
 	var children []*child
 	for i := range processes {
-		c := &child{cmd: exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")}
-		c.cmd.Env = append(os.Environ(), roleEnv+"=portal-client", schemaEnv+"="+schema,
-			childEnv+"="+strconv.Itoa(i), codeEnv+"="+codes[0], voucherEnv+"="+vouchers[0], dsnEnv+"="+dsn)
-		c.cmd.Stderr = &c.stderr
-		if c.stdin, err = c.cmd.StdinPipe(); err != nil {
-			t.Fatal(err)
-		}
-		stdout, err := c.cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.out = bufio.NewScanner(stdout)
-		c.out.Buffer(nil, 1<<20)
-		if err := c.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		children = append(children, c)
+		children = append(children, startChild(ctx, t, "TestHelperProcess", roleEnv+"=portal-client", schemaEnv+"="+schema,
+			childEnv+"="+strconv.Itoa(i), codeEnv+"="+codes[0], voucherEnv+"="+vouchers[0], dsnEnv+"="+dsn))
 	}
-	defer func() {
-		for _, c := range children {
-			_ = c.cmd.Process.Kill()
-			_ = c.cmd.Wait()
-		}
-	}()
-	line := func(c *child, prefix string) string {
-		for c.out.Scan() {
-			if s, ok := strings.CutPrefix(c.out.Text(), prefix); ok {
-				return s
-			}
-		}
-		_ = c.cmd.Wait()
-		t.Fatalf("a process ended before it said %q: %v\nstderr:\n%s", prefix, c.out.Err(), c.stderr.String())
-		return ""
-	}
-	for _, c := range children {
-		line(c, "READY")
-	}
-	start := time.Now()
-	for _, c := range children {
-		_ = c.stdin.Close()
-	}
+	start := startTogether(t, children)
 	var total childResult
 	total.Refusals = map[string]int{}
 	for i, c := range children {
 		var r childResult
-		if err := json.Unmarshal([]byte(line(c, "RESULT ")), &r); err != nil {
+		if err := json.Unmarshal([]byte(c.line(t, "RESULT ")), &r); err != nil {
 			t.Fatalf("process %d: %v", i, err)
 		}
 		if err := c.cmd.Wait(); err != nil {
@@ -265,6 +222,71 @@ func TestMultiProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// child is a helper process: this test binary, running one test.
+type child struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	out    *bufio.Scanner
+	stderr bytes.Buffer
+}
+
+// startChild starts this test binary as a process that runs test run
+// only, with env added to its environment; it is killed when t ends, if
+// still running.
+func startChild(ctx context.Context, t *testing.T, run string, env ...string) *child {
+	t.Helper()
+	c := &child{cmd: exec.CommandContext(ctx, os.Args[0], "-test.run=^"+run+"$", "-test.count=1")}
+	c.cmd.Env = append(os.Environ(), env...)
+	c.cmd.Stderr = &c.stderr
+	var err error
+	if c.stdin, err = c.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := c.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.out = bufio.NewScanner(stdout)
+	c.out.Buffer(nil, 1<<20)
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = c.cmd.Process.Kill()
+		_ = c.cmd.Wait()
+	})
+	return c
+}
+
+// line returns the rest of the first line c prints that starts with
+// prefix, skipping the others.
+func (c *child) line(t *testing.T, prefix string) string {
+	t.Helper()
+	for c.out.Scan() {
+		if s, ok := strings.CutPrefix(c.out.Text(), prefix); ok {
+			return s
+		}
+	}
+	_ = c.cmd.Wait()
+	t.Fatalf("a process ended before it said %q: %v\nstderr:\n%s", prefix, c.out.Err(), c.stderr.String())
+	return ""
+}
+
+// startTogether waits until each of children says READY, then closes
+// their standard input, which they wait for, so that they start at once;
+// it returns when.
+func startTogether(t *testing.T, children []*child) time.Time {
+	t.Helper()
+	for _, c := range children {
+		c.line(t, "READY")
+	}
+	start := time.Now()
+	for _, c := range children {
+		_ = c.stdin.Close()
+	}
+	return start
 }
 
 // TestHelperProcess is a process of TestMultiProcess; it does nothing
