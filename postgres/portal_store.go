@@ -291,12 +291,12 @@ func (s *Store) runOrg(ctx context.Context, id string, fn func(*portal.Organizat
 	o := &portal.Organization{ID: id, Name: name, Created: d.Created,
 		Wallet: d.Wallet, Subscriptions: d.Subscriptions, Delegations: d.Delegations, History: newest}
 	scope := []any{id}
-	o.Keys.SetSource(source[portal.OrgKey]{t, &q.keys, scope})
+	o.Keys.SetSource(keySource{source[portal.OrgKey]{t, &q.keys, scope}, &q.levels, &q.seats})
 	o.Devices.SetSource(source[portal.Device]{t, &q.devices, scope})
 	o.Seats.SetSource(seatSource{source[portal.Seat]{t, &q.seats, scope}})
 	o.Groups.SetSource(source[portal.Group]{t, &q.groups, scope})
 	o.Redeemed.SetSource(source[portal.WalletRedemption]{t, &q.redeemed, scope})
-	o.Levels.SetSource(source[string]{t, &q.levels, scope})
+	o.Levels.SetSource(levelSource{source[string]{t, &q.levels, scope}})
 	before, err := dataOf(o)
 	if err != nil {
 		return fmt.Errorf("postgres: %s: %w", t.what, err)
