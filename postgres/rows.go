@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -74,6 +76,26 @@ type txn struct {
 	// licenses that have few, by license ID then seat ID.
 	levels map[string]prefetched
 	seats  map[string]map[string][]byte
+
+	// read holds, in an update, the records read, by table then ID, as
+	// map[string]V: a record put back unchanged is not written.
+	read map[*rowTable]any
+}
+
+// remember keeps, in an update, record v of table tb as read.
+func remember[V any](t *txn, tb *rowTable, id string, v V) {
+	if !t.lock {
+		return
+	}
+	if t.read == nil {
+		t.read = map[*rowTable]any{}
+	}
+	m, _ := t.read[tb].(map[string]V)
+	if m == nil {
+		m = map[string]V{}
+		t.read[tb] = m
+	}
+	m[id] = v
 }
 
 // prefetched is a row read ahead: its data, if there is one.
@@ -138,6 +160,7 @@ func (s source[V]) decode(id string, data []byte) (V, bool) {
 		s.t.fail(fmt.Errorf("%w: %s: %s %q does not decode: %w", license.ErrCorrupt, s.t.what, s.tb.name, id, err))
 		return v, false
 	}
+	remember(s.t, s.tb, id, v)
 	return v, true
 }
 
@@ -260,6 +283,7 @@ func (s source[V]) query(q string, args ...any) map[string]V {
 			return fmt.Errorf("%w: %s: %s %q does not decode: %w", license.ErrCorrupt, s.t.what, s.tb.name, id, err)
 		}
 		m[id] = v
+		remember(s.t, s.tb, id, v)
 		return nil
 	})
 	if err != nil {
@@ -343,11 +367,24 @@ func queueWrites[V any](b *pgx.Batch, tb *rowTable, scope []any, ids []string, g
 	return nil
 }
 
-// changes queues the writes of what an update changed in t, or, if all,
-// of every record of t, for a new organization.
-func changes[V any](b *pgx.Batch, tb *rowTable, scope []any, t *portal.Table[V], all bool) error {
-	if all {
+// changes queues the writes of what update tx changed in t, or, if tx is
+// nil, of every record of t, for a new organization. A record put back as
+// it was read is not written: a placement run of a large group puts every
+// seat it keeps.
+func changes[V any](b *pgx.Batch, tx *txn, tb *rowTable, scope []any, t *portal.Table[V]) error {
+	if tx == nil {
 		return queueWrites(b, tb, scope, t.IDs(), func(id string) (V, bool) { return t.Peek(id), true })
 	}
-	return queueWrites(b, tb, scope, t.Changed(), t.Current)
+	ids := t.Changed()
+	if read, _ := tx.read[tb].(map[string]V); len(read) > 0 {
+		ids = slices.DeleteFunc(ids, func(id string) bool {
+			was, ok := read[id]
+			if !ok {
+				return false
+			}
+			is, ok := t.Current(id)
+			return ok && reflect.DeepEqual(was, is)
+		})
+	}
+	return queueWrites(b, tb, scope, ids, t.Current)
 }
