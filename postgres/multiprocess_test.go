@@ -23,10 +23,11 @@ import (
 
 // The environment of a helper process: what it does, and where.
 const (
-	roleEnv   = "LICENSEKIT_TEST_ROLE" // "portal-client" for TestMultiProcess
-	schemaEnv = "LICENSEKIT_TEST_SCHEMA"
-	childEnv  = "LICENSEKIT_TEST_CHILD" // the child's number, 0 to 3
-	codeEnv   = "LICENSEKIT_TEST_CODE"  // the activation code to redeem
+	roleEnv    = "LICENSEKIT_TEST_ROLE" // "portal-client" for TestMultiProcess
+	schemaEnv  = "LICENSEKIT_TEST_SCHEMA"
+	childEnv   = "LICENSEKIT_TEST_CHILD"   // the child's number, 0 to 3
+	codeEnv    = "LICENSEKIT_TEST_CODE"    // the activation code to redeem
+	voucherEnv = "LICENSEKIT_TEST_VOUCHER" // the voucher to convert
 )
 
 // What TestMultiProcess shares between its processes.
@@ -56,6 +57,7 @@ func vendorKey(tb testing.TB) *license.SigningKey {
 // succeeded, and why the others were refused, by error.
 type childResult struct {
 	Redeemed   int            `json:"redeemed"`
+	Converted  int            `json:"converted"`
 	Seats      int            `json:"seats"`
 	Consumed   int            `json:"consumed"`
 	Refusals   map[string]int `json:"refusals"`
@@ -64,10 +66,12 @@ type childResult struct {
 
 // TestMultiProcess runs four processes of this test binary against one
 // schema, at the same time. Each tries to redeem the one single-use
-// activation code, to seat 50 devices on one 100-seat license, and to
-// consume 40 licenses, one at a time, from a wallet of 100. The totals,
-// as the database holds them afterwards, must be exact: one redemption,
-// 100 seats, 100 licenses consumed and an empty wallet.
+// activation code (K5), to convert the one voucher (K6), to seat 50
+// devices on one 100-seat license, and to consume 40 licenses, one at a
+// time, from a wallet of 100 (P1). The totals, as the database holds them
+// afterwards, must be exact: one redemption, one conversion, 100 seats,
+// 100 licenses consumed and an empty wallet: no double spend, no lost
+// update.
 func TestMultiProcess(t *testing.T) {
 	dsn := DSN(t)
 	if testing.Short() {
@@ -90,6 +94,11 @@ func TestMultiProcess(t *testing.T) {
 	admin := p.Org(portal.Actor{ID: "admin@acme.example", Org: "acme"}, "acme")
 	codes, err := p.IssueActivationCodes(ctx, license.License{ID: "ACT", Product: "acme-backup",
 		Scheme: license.SchemePerDevice, Quantity: 1, Term: 365 * license.Day}, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vouchers, err := p.IssueVouchers(ctx, license.License{ID: "VOU", Product: "acme-backup",
+		Scheme: license.SchemePerDevice, Quantity: 1, Term: 365 * license.Day}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,70 +127,28 @@ func TestMultiProcess(t *testing.T) {
 
 	// Start the processes; each opens the store and says so, then waits
 	// for its standard input to close, so that they all start together.
-	type child struct {
-		cmd    *exec.Cmd
-		stdin  io.WriteCloser
-		out    *bufio.Scanner
-		stderr bytes.Buffer
-	}
 	var children []*child
 	for i := range processes {
-		c := &child{cmd: exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")}
-		c.cmd.Env = append(os.Environ(), roleEnv+"=portal-client", schemaEnv+"="+schema,
-			childEnv+"="+strconv.Itoa(i), codeEnv+"="+codes[0], dsnEnv+"="+dsn)
-		c.cmd.Stderr = &c.stderr
-		if c.stdin, err = c.cmd.StdinPipe(); err != nil {
-			t.Fatal(err)
-		}
-		stdout, err := c.cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.out = bufio.NewScanner(stdout)
-		c.out.Buffer(nil, 1<<20)
-		if err := c.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		children = append(children, c)
+		children = append(children, startChild(ctx, t, "TestHelperProcess", roleEnv+"=portal-client", schemaEnv+"="+schema,
+			childEnv+"="+strconv.Itoa(i), codeEnv+"="+codes[0], voucherEnv+"="+vouchers[0], dsnEnv+"="+dsn))
 	}
-	defer func() {
-		for _, c := range children {
-			_ = c.cmd.Process.Kill()
-			_ = c.cmd.Wait()
-		}
-	}()
-	line := func(c *child, prefix string) string {
-		for c.out.Scan() {
-			if s, ok := strings.CutPrefix(c.out.Text(), prefix); ok {
-				return s
-			}
-		}
-		_ = c.cmd.Wait()
-		t.Fatalf("a process ended before it said %q: %v\nstderr:\n%s", prefix, c.out.Err(), c.stderr.String())
-		return ""
-	}
-	for _, c := range children {
-		line(c, "READY")
-	}
-	start := time.Now()
-	for _, c := range children {
-		_ = c.stdin.Close()
-	}
+	start := startTogether(t, children)
 	var total childResult
 	total.Refusals = map[string]int{}
 	for i, c := range children {
 		var r childResult
-		if err := json.Unmarshal([]byte(line(c, "RESULT ")), &r); err != nil {
+		if err := json.Unmarshal([]byte(c.line(t, "RESULT ")), &r); err != nil {
 			t.Fatalf("process %d: %v", i, err)
 		}
 		if err := c.cmd.Wait(); err != nil {
 			t.Errorf("process %d: %v\nstderr:\n%s", i, err, c.stderr.String())
 		}
-		t.Logf("process %d: redeemed %d, %d seats, consumed %d, refused %v", i, r.Redeemed, r.Seats, r.Consumed, r.Refusals)
+		t.Logf("process %d: redeemed %d, converted %d, %d seats, consumed %d, refused %v", i, r.Redeemed, r.Converted, r.Seats, r.Consumed, r.Refusals)
 		for _, u := range r.Unexpected {
 			t.Errorf("process %d: unexpected error: %s", i, u)
 		}
 		total.Redeemed += r.Redeemed
+		total.Converted += r.Converted
 		total.Seats += r.Seats
 		total.Consumed += r.Consumed
 		for k, n := range r.Refusals {
@@ -189,19 +156,20 @@ func TestMultiProcess(t *testing.T) {
 		}
 	}
 	elapsed := time.Since(start)
-	ops := processes * (1 + 2*devicesEach + consumesEach)
-	t.Logf("%d processes: %d operations (redeem, register and seat devices, consume) in %v: %.0f operations/s",
+	ops := processes * (2 + 2*devicesEach + consumesEach)
+	t.Logf("%d processes: %d operations (redeem, convert, register and seat devices, consume) in %v: %.0f operations/s",
 		processes, ops, elapsed.Round(time.Millisecond), float64(ops)/elapsed.Seconds())
 
 	// What the processes report.
 	wantRefusals := map[string]int{
 		"code-used":            processes - 1,
+		"voucher-used":         processes - 1,
 		"restriction-exceeded": processes*devicesEach - seatQuantity,
 		"wallet-short":         processes*consumesEach - walletLicenses,
 	}
-	if total.Redeemed != 1 || total.Seats != seatQuantity || total.Consumed != walletLicenses {
-		t.Errorf("processes report %d redemptions, %d seats, %d licenses consumed; want 1, %d, %d",
-			total.Redeemed, total.Seats, total.Consumed, seatQuantity, walletLicenses)
+	if total.Redeemed != 1 || total.Converted != 1 || total.Seats != seatQuantity || total.Consumed != walletLicenses {
+		t.Errorf("processes report %d redemptions, %d conversions, %d seats, %d licenses consumed; want 1, 1, %d, %d",
+			total.Redeemed, total.Converted, total.Seats, total.Consumed, seatQuantity, walletLicenses)
 	}
 	for k, n := range wantRefusals {
 		if total.Refusals[k] != n {
@@ -234,8 +202,8 @@ func TestMultiProcess(t *testing.T) {
 		if paid := o.Subscriptions[walletProduct].Paid; paid != walletLicenses || actions["wallet.consume"] != walletLicenses {
 			t.Errorf("subscription paid %d, %d consumptions in the history; want %d", paid, actions["wallet.consume"], walletLicenses)
 		}
-		if actions["code.redeem"] != 1 {
-			t.Errorf("%d redemptions in the history, want 1", actions["code.redeem"])
+		if actions["code.redeem"] != 1 || actions["voucher.convert"] != 1 {
+			t.Errorf("%d redemptions, %d conversions in the history; want 1 and 1 (all: %v)", actions["code.redeem"], actions["voucher.convert"], actions)
 		}
 		return nil
 	})
@@ -246,11 +214,79 @@ func TestMultiProcess(t *testing.T) {
 		if n := len(v.Codes.Peek(codes[0]).Redemptions); n != 1 {
 			t.Errorf("the code has %d redemptions, want 1", n)
 		}
+		if vo := v.Vouchers.Peek(vouchers[0]); !vo.Converted || vo.Org != "acme" {
+			t.Errorf("the voucher is not converted: %+v", vo)
+		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// child is a helper process: this test binary, running one test.
+type child struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	out    *bufio.Scanner
+	stderr bytes.Buffer
+}
+
+// startChild starts this test binary as a process that runs test run
+// only, with env added to its environment; it is killed when t ends, if
+// still running.
+func startChild(ctx context.Context, t *testing.T, run string, env ...string) *child {
+	t.Helper()
+	c := &child{cmd: exec.CommandContext(ctx, os.Args[0], "-test.run=^"+run+"$", "-test.count=1")}
+	c.cmd.Env = append(os.Environ(), env...)
+	c.cmd.Stderr = &c.stderr
+	var err error
+	if c.stdin, err = c.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := c.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.out = bufio.NewScanner(stdout)
+	c.out.Buffer(nil, 1<<20)
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = c.cmd.Process.Kill()
+		_ = c.cmd.Wait()
+	})
+	return c
+}
+
+// line returns the rest of the first line c prints that starts with
+// prefix, skipping the others.
+func (c *child) line(t *testing.T, prefix string) string {
+	t.Helper()
+	for c.out.Scan() {
+		if s, ok := strings.CutPrefix(c.out.Text(), prefix); ok {
+			return s
+		}
+	}
+	_ = c.cmd.Wait()
+	t.Fatalf("a process ended before it said %q: %v\nstderr:\n%s", prefix, c.out.Err(), c.stderr.String())
+	return ""
+}
+
+// startTogether waits until each of children says READY, then closes
+// their standard input, which they wait for, so that they start at once;
+// it returns when.
+func startTogether(t *testing.T, children []*child) time.Time {
+	t.Helper()
+	for _, c := range children {
+		c.line(t, "READY")
+	}
+	start := time.Now()
+	for _, c := range children {
+		_ = c.stdin.Close()
+	}
+	return start
 }
 
 // TestHelperProcess is a process of TestMultiProcess; it does nothing
@@ -288,6 +324,11 @@ func TestHelperProcess(t *testing.T) {
 		r.Redeemed++
 	} else {
 		refused("redeem", err, portal.ErrCodeUsed, "code-used")
+	}
+	if _, _, err := acme.ConvertVoucher(ctx, os.Getenv(voucherEnv)); err == nil {
+		r.Converted++
+	} else {
+		refused("convert", err, portal.ErrVoucherUsed, "voucher-used")
 	}
 	for j := range devicesEach {
 		fp := fmt.Sprintf("process-%s-device-%02d", child, j)

@@ -122,7 +122,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o *portal.Organization) 
 		}
 		b := new(pgx.Batch)
 		q := &s.sql.portal
-		if err := q.queueOrg(b, o, true); err != nil {
+		if err := q.queueOrg(b, nil, o); err != nil {
 			return err
 		}
 		if len(o.History) > 0 {
@@ -142,13 +142,13 @@ func (s *Store) CreateOrganization(ctx context.Context, o *portal.Organization) 
 }
 
 // queueOrg queues, on b, the writes of organization o's records: those
-// an update changed, or, for a new organization (all), every one.
-func (q *portalSQL) queueOrg(b *pgx.Batch, o *portal.Organization, all bool) error {
+// update t changed, or, for a new organization (t nil), every one.
+func (q *portalSQL) queueOrg(b *pgx.Batch, t *txn, o *portal.Organization) error {
 	scope := []any{o.ID}
 	return errors.Join(
-		changes(b, &q.keys, scope, &o.Keys, all), changes(b, &q.devices, scope, &o.Devices, all),
-		changes(b, &q.seats, scope, &o.Seats.Table, all), changes(b, &q.groups, scope, &o.Groups, all),
-		changes(b, &q.redeemed, scope, &o.Redeemed, all), changes(b, &q.levels, scope, &o.Levels, all),
+		changes(b, t, &q.keys, scope, &o.Keys), changes(b, t, &q.devices, scope, &o.Devices),
+		changes(b, t, &q.seats, scope, &o.Seats.Table), changes(b, t, &q.groups, scope, &o.Groups),
+		changes(b, t, &q.redeemed, scope, &o.Redeemed), changes(b, t, &q.levels, scope, &o.Levels),
 	)
 }
 
@@ -291,12 +291,12 @@ func (s *Store) runOrg(ctx context.Context, id string, fn func(*portal.Organizat
 	o := &portal.Organization{ID: id, Name: name, Created: d.Created,
 		Wallet: d.Wallet, Subscriptions: d.Subscriptions, Delegations: d.Delegations, History: newest}
 	scope := []any{id}
-	o.Keys.SetSource(source[portal.OrgKey]{t, &q.keys, scope})
+	o.Keys.SetSource(keySource{source[portal.OrgKey]{t, &q.keys, scope}, &q.levels, &q.seats})
 	o.Devices.SetSource(source[portal.Device]{t, &q.devices, scope})
 	o.Seats.SetSource(seatSource{source[portal.Seat]{t, &q.seats, scope}})
 	o.Groups.SetSource(source[portal.Group]{t, &q.groups, scope})
 	o.Redeemed.SetSource(source[portal.WalletRedemption]{t, &q.redeemed, scope})
-	o.Levels.SetSource(source[string]{t, &q.levels, scope})
+	o.Levels.SetSource(levelSource{source[string]{t, &q.levels, scope}})
 	before, err := dataOf(o)
 	if err != nil {
 		return fmt.Errorf("postgres: %s: %w", t.what, err)
@@ -329,7 +329,7 @@ func (s *Store) runOrg(ctx context.Context, id string, fn func(*portal.Organizat
 		}
 	}
 	b = new(pgx.Batch)
-	if err := q.queueOrg(b, o, false); err != nil {
+	if err := q.queueOrg(b, t, o); err != nil {
 		return err
 	}
 	if err := queueAppend(b, q.appendHistory, id, newest, o.History); err != nil {
@@ -503,10 +503,10 @@ func (s *Store) runVendor(ctx context.Context, fn func(*portal.Vendor) error, wr
 	}
 	b = new(pgx.Batch)
 	if err := errors.Join(
-		changes(b, &q.owners, nil, &v.Owners, false), changes(b, &q.lives, nil, &v.Lives, false),
-		changes(b, &q.codes, nil, &v.Codes, false), changes(b, &q.vouchers, nil, &v.Vouchers, false),
-		changes(b, &q.serials, nil, &v.Serials, false), changes(b, &q.upgrades, nil, &v.Upgrades, false),
-		changes(b, &q.vorgs, nil, &v.Organizations, false),
+		changes(b, t, &q.owners, nil, &v.Owners), changes(b, t, &q.lives, nil, &v.Lives),
+		changes(b, t, &q.codes, nil, &v.Codes), changes(b, t, &q.vouchers, nil, &v.Vouchers),
+		changes(b, t, &q.serials, nil, &v.Serials), changes(b, t, &q.upgrades, nil, &v.Upgrades),
+		changes(b, t, &q.vorgs, nil, &v.Organizations),
 	); err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -21,6 +23,7 @@ type rowTable struct {
 	get, getLock            string // (scope…, id) → data
 	all, allLock            string // (scope…) → id, data
 	ofLicense, ofLicenseLck string // seats only: (org, license) → id, data
+	fewOfLicense, fewLck    string // seats only: the same, at most prefetchSeats+1 rows
 	upsert, del             string // (scope…, ids, data[, licenses, devices]); (scope…, ids)
 	seats                   bool
 }
@@ -47,6 +50,8 @@ func newRowTable(schema, name string, byOrg bool) rowTable {
 		set += ", license = excluded.license, device = excluded.device"
 		r.ofLicense = "SELECT id, data FROM " + t + " WHERE org = $1 AND license = $2"
 		r.ofLicenseLck = r.ofLicense + " FOR UPDATE"
+		r.fewOfLicense = r.ofLicense + fmt.Sprintf(" LIMIT %d", prefetchSeats+1)
+		r.fewLck = r.fewOfLicense + " FOR UPDATE"
 	}
 	// The records come as arrays, their data as text that the column's
 	// type, jsonb, parses: one statement, however many records.
@@ -65,7 +70,43 @@ type txn struct {
 	lock bool   // read rows FOR UPDATE: an update
 	what string // "organization \"acme\"", for errors
 	err  error
+
+	// What a read of a key brought along, for the reads that follow it
+	// (see keySource): the usage levels by license ID, and the seats of
+	// licenses that have few, by license ID then seat ID.
+	levels map[string]prefetched
+	seats  map[string]map[string][]byte
+
+	// read holds, in an update, the records read, by table then ID, as
+	// map[string]V: a record put back unchanged is not written.
+	read map[*rowTable]any
 }
+
+// remember keeps, in an update, record v of table tb as read.
+func remember[V any](t *txn, tb *rowTable, id string, v V) {
+	if !t.lock {
+		return
+	}
+	if t.read == nil {
+		t.read = map[*rowTable]any{}
+	}
+	m, _ := t.read[tb].(map[string]V)
+	if m == nil {
+		m = map[string]V{}
+		t.read[tb] = m
+	}
+	m[id] = v
+}
+
+// prefetched is a row read ahead: its data, if there is one.
+type prefetched struct {
+	data  []byte
+	found bool
+}
+
+// prefetchSeats is how many seats a license may have for a read of its
+// key to bring them along.
+const prefetchSeats = 128
 
 func (t *txn) fail(err error) {
 	if t.err == nil {
@@ -87,24 +128,128 @@ func (s source[V]) Load(id string) (V, bool) {
 	if s.t.err != nil {
 		return v, false
 	}
-	q := s.tb.get
-	if s.t.lock {
-		q = s.tb.getLock
-	}
-	var data []byte
-	err := s.t.conn.QueryRow(s.t.ctx, q, append(s.scope[:len(s.scope):len(s.scope)], id)...).Scan(&data)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return v, false
-	}
+	data, found, err := s.t.get(s.tb, s.scope, id)
 	if err != nil {
 		s.t.fail(fmt.Errorf("postgres: read %s: %s %q: %w", s.t.what, s.tb.name, id, err))
 		return v, false
 	}
+	if !found {
+		return v, false
+	}
+	return s.decode(id, data)
+}
+
+// get reads the data of the row of table tb with that ID, and locks it
+// in an update.
+func (t *txn) get(tb *rowTable, scope []any, id string) (data []byte, found bool, err error) {
+	q := tb.get
+	if t.lock {
+		q = tb.getLock
+	}
+	err = t.conn.QueryRow(t.ctx, q, append(scope[:len(scope):len(scope)], id)...).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
+	}
+	return data, err == nil, err
+}
+
+// decode decodes the record with that ID from its row's data.
+func (s source[V]) decode(id string, data []byte) (V, bool) {
+	var v V
 	if err := json.Unmarshal(data, &v); err != nil {
 		s.t.fail(fmt.Errorf("%w: %s: %s %q does not decode: %w", license.ErrCorrupt, s.t.what, s.tb.name, id, err))
 		return v, false
 	}
+	remember(s.t, s.tb, id, v)
 	return v, true
+}
+
+// keySource is the source of an organization's keys. Reading a key, in
+// one round trip to the database, also reads the license's usage level
+// and, if it has at most prefetchSeats, its seats, each locked in an
+// update as their own reads would lock them: an operation on a license's
+// seats reads them next, while it holds the key's lock, and that lock is
+// what orders the operations on the license's seats.
+type keySource struct {
+	source[portal.OrgKey]
+	levels, seats *rowTable
+}
+
+// Load reads the key with that ID, and what goes with it.
+func (s keySource) Load(id string) (portal.OrgKey, bool) {
+	t := s.t
+	if t.err != nil {
+		return portal.OrgKey{}, false
+	}
+	get, seats := s.tb.get, s.seats.fewOfLicense
+	if t.lock {
+		get, seats = s.tb.getLock, s.seats.fewLck
+	}
+	args := append(s.scope[:len(s.scope):len(s.scope)], id)
+	var (
+		key   prefetched
+		level prefetched
+		few   = map[string][]byte{}
+	)
+	row := func(p *prefetched) func(pgx.Row) error {
+		return func(row pgx.Row) error {
+			err := row.Scan(&p.data)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			p.found = err == nil
+			return err
+		}
+	}
+	b := new(pgx.Batch)
+	b.Queue(get, args...).QueryRow(row(&key))
+	lget := s.levels.get
+	if t.lock {
+		lget = s.levels.getLock
+	}
+	b.Queue(lget, args...).QueryRow(row(&level))
+	b.Queue(seats, args...).Query(func(rows pgx.Rows) error {
+		var (
+			sid  string
+			data []byte
+		)
+		_, err := pgx.ForEachRow(rows, []any{&sid, &data}, func() error {
+			few[sid] = data
+			return nil
+		})
+		return err
+	})
+	if err := t.conn.SendBatch(t.ctx, b).Close(); err != nil {
+		t.fail(fmt.Errorf("postgres: read %s: %s %q: %w", t.what, s.tb.name, id, err))
+		return portal.OrgKey{}, false
+	}
+	if t.levels == nil {
+		t.levels, t.seats = map[string]prefetched{}, map[string]map[string][]byte{}
+	}
+	t.levels[id] = level
+	if len(few) <= prefetchSeats {
+		t.seats[id] = few
+	}
+	if !key.found {
+		return portal.OrgKey{}, false
+	}
+	return s.decode(id, key.data)
+}
+
+// levelSource is the source of an organization's usage levels, which
+// reading a key may have read already.
+type levelSource struct{ source[string] }
+
+// Load reads the level of the license with that ID.
+func (s levelSource) Load(id string) (string, bool) {
+	p, ok := s.t.levels[id]
+	if !ok || s.t.err != nil {
+		return s.source.Load(id)
+	}
+	if !p.found {
+		return "", false
+	}
+	return s.decode(id, p.data)
 }
 
 // LoadAll reads every record, and locks them in an update.
@@ -138,6 +283,7 @@ func (s source[V]) query(q string, args ...any) map[string]V {
 			return fmt.Errorf("%w: %s: %s %q does not decode: %w", license.ErrCorrupt, s.t.what, s.tb.name, id, err)
 		}
 		m[id] = v
+		remember(s.t, s.tb, id, v)
 		return nil
 	})
 	if err != nil {
@@ -151,11 +297,36 @@ func (s source[V]) query(q string, args ...any) map[string]V {
 }
 
 // seatSource is the [portal.SeatSource] of an organization's seats.
+// Those of a license whose key was read may be there already (see
+// keySource).
 type seatSource struct{ source[portal.Seat] }
+
+// Load reads the seat with that ID.
+func (s seatSource) Load(id string) (portal.Seat, bool) {
+	if s.t.err == nil {
+		for _, few := range s.t.seats {
+			if data, ok := few[id]; ok {
+				return s.decode(id, data)
+			}
+		}
+	}
+	return s.source.Load(id)
+}
 
 // LoadLicense reads the seats of one license, and locks them in an
 // update.
 func (s seatSource) LoadLicense(lic string) map[string]portal.Seat {
+	if few, ok := s.t.seats[lic]; ok && s.t.err == nil {
+		m := make(map[string]portal.Seat, len(few))
+		for id, data := range few {
+			st, ok := s.decode(id, data)
+			if !ok {
+				return map[string]portal.Seat{}
+			}
+			m[id] = st
+		}
+		return m
+	}
 	q := s.tb.ofLicense
 	if s.t.lock {
 		q = s.tb.ofLicenseLck
@@ -196,11 +367,24 @@ func queueWrites[V any](b *pgx.Batch, tb *rowTable, scope []any, ids []string, g
 	return nil
 }
 
-// changes queues the writes of what an update changed in t, or, if all,
-// of every record of t, for a new organization.
-func changes[V any](b *pgx.Batch, tb *rowTable, scope []any, t *portal.Table[V], all bool) error {
-	if all {
+// changes queues the writes of what update tx changed in t, or, if tx is
+// nil, of every record of t, for a new organization. A record put back as
+// it was read is not written: a placement run of a large group puts every
+// seat it keeps.
+func changes[V any](b *pgx.Batch, tx *txn, tb *rowTable, scope []any, t *portal.Table[V]) error {
+	if tx == nil {
 		return queueWrites(b, tb, scope, t.IDs(), func(id string) (V, bool) { return t.Peek(id), true })
 	}
-	return queueWrites(b, tb, scope, t.Changed(), t.Current)
+	ids := t.Changed()
+	if read, _ := tx.read[tb].(map[string]V); len(read) > 0 {
+		ids = slices.DeleteFunc(ids, func(id string) bool {
+			was, ok := read[id]
+			if !ok {
+				return false
+			}
+			is, ok := t.Current(id)
+			return ok && reflect.DeepEqual(was, is)
+		})
+	}
+	return queueWrites(b, tb, scope, ids, t.Current)
 }

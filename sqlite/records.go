@@ -3,6 +3,7 @@ package sqlite
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 
 	"github.com/licensekit/license"
 	"github.com/licensekit/license/portal"
@@ -103,6 +104,7 @@ func (s source[V]) Load(id string) (V, bool) {
 		var zero V
 		return zero, false
 	}
+	remember(s.t, s.e, id, v)
 	return v, true
 }
 
@@ -134,6 +136,7 @@ func (s source[V]) rows(query string, args []any) map[string]V {
 	if err := rows.Err(); err != nil {
 		s.t.fail(fmt.Errorf("sqlite: read %s: %w", s.e.name, err))
 	}
+	rememberAll(s.t, s.e, out)
 	return out
 }
 
@@ -162,10 +165,16 @@ func put[V any](t *tx, e *entity, org, id string, v V) error {
 }
 
 // save writes back what an update changed in table tb, whose source was
-// e's: each record it put, and the deletion of each it deleted.
+// e's: each record it put, and the deletion of each it deleted. A record
+// put back as it was read is not written: a placement run of a large
+// group puts every seat it keeps.
 func save[V any](t *tx, e *entity, org string, tb *portal.Table[V]) error {
+	read, _ := t.read[e].(map[string]V)
 	for _, id := range tb.Changed() {
 		if v, ok := tb.Current(id); ok {
+			if was, ok := read[id]; ok && reflect.DeepEqual(was, v) {
+				continue
+			}
 			if err := put(t, e, org, id, v); err != nil {
 				return err
 			}
