@@ -1,10 +1,7 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -15,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/internal/sealed"
 	"github.com/licensekit/license/portal"
 )
 
@@ -145,7 +143,7 @@ func newStatements(schema string) statements {
 // license.ErrNotFound if there is none, and an error matching
 // license.ErrCorrupt if it fails its checksum or does not decode.
 func (s *Store) LoadInstallation(ctx context.Context, id string) (license.InstallationState, error) {
-	if err := checkArgs(ctx, id, 0); err != nil {
+	if err := sealed.CheckArgs(ctx, id, 0, checkID); err != nil {
 		return license.InstallationState{}, err
 	}
 	var (
@@ -160,7 +158,7 @@ func (s *Store) LoadInstallation(ctx context.Context, id string) (license.Instal
 		return license.InstallationState{}, fmt.Errorf("postgres: load installation %q: %w", id, err)
 	}
 	var st license.InstallationState
-	if err := decode(data, sum, &st); err != nil {
+	if err := sealed.Decode(data, sum, &st); err != nil {
 		return license.InstallationState{}, fmt.Errorf("%w: installation %q: %w", license.ErrCorrupt, id, err)
 	}
 	st.Version = version
@@ -172,12 +170,12 @@ func (s *Store) LoadInstallation(ctx context.Context, id string) (license.Instal
 // returns the new version. It returns license.ErrConflict, saving
 // nothing, if another writer changed or created it first.
 func (s *Store) SaveInstallation(ctx context.Context, id string, st license.InstallationState) (int64, error) {
-	if err := checkArgs(ctx, id, st.Version); err != nil {
+	if err := sealed.CheckArgs(ctx, id, st.Version, checkID); err != nil {
 		return 0, err
 	}
 	base := st.Version
 	st.Version = base + 1
-	data, sum, err := encode(st)
+	data, sum, err := sealed.Encode(st)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: save installation %q: %w", id, err)
 	}
@@ -207,7 +205,7 @@ func (s *Store) SaveInstallation(ctx context.Context, id string, st license.Inst
 // again). It returns license.ErrNotFound if there is none, and
 // license.ErrConflict if its version differs.
 func (s *Store) DeleteInstallation(ctx context.Context, id string, version int64) error {
-	if err := checkArgs(ctx, id, version); err != nil {
+	if err := sealed.CheckArgs(ctx, id, version, checkID); err != nil {
 		return err
 	}
 	var (
@@ -236,22 +234,6 @@ func (s *Store) DeleteInstallation(ctx context.Context, id string, version int64
 	return nil
 }
 
-// checkArgs checks what every installation method receives, as
-// license.MemoryStore does: a live context, an ID (see checkID) and a
-// version that is not negative.
-func checkArgs(ctx context.Context, id string, version int64) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := checkID(id); err != nil {
-		return err
-	}
-	if version < 0 {
-		return fmt.Errorf("%w: negative version %d", license.ErrInvalidInput, version)
-	}
-	return nil
-}
-
 // checkID checks an ID: any text that PostgreSQL can store, which is
 // valid UTF-8 with no NUL byte, and not empty.
 func checkID(id string) error {
@@ -260,36 +242,6 @@ func checkID(id string) error {
 		return fmt.Errorf("%w: empty ID", license.ErrInvalidInput)
 	case !utf8.ValidString(id) || strings.IndexByte(id, 0) >= 0:
 		return fmt.Errorf("%w: ID %q: not valid UTF-8 text, or holds a NUL byte", license.ErrInvalidInput, id)
-	}
-	return nil
-}
-
-// encode returns v's JSON encoding and its SHA-256 checksum.
-func encode(v any) (data, sum []byte, err error) {
-	data, err = json.Marshal(v)
-	if err != nil {
-		return nil, nil, err
-	}
-	h := sha256.Sum256(data)
-	return data, h[:], nil
-}
-
-// checkSum checks data against its checksum.
-func checkSum(data, sum []byte) error {
-	if h := sha256.Sum256(data); !bytes.Equal(h[:], sum) {
-		return errors.New("checksum mismatch")
-	}
-	return nil
-}
-
-// decode checks data against its checksum and decodes it into v. Its
-// errors are the reasons a document is corrupt.
-func decode(data, sum []byte, v any) error {
-	if err := checkSum(data, sum); err != nil {
-		return err
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("does not decode: %w", err)
 	}
 	return nil
 }

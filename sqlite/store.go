@@ -1,21 +1,18 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/internal/sealed"
 )
 
 // LoadInstallation returns the state saved under id. It returns
 // license.ErrNotFound if there is none, and an error matching
 // license.ErrCorrupt if it fails its checksum or does not decode.
 func (s *Store) LoadInstallation(ctx context.Context, id string) (license.InstallationState, error) {
-	if err := checkArgs(ctx, id, 0); err != nil {
+	if err := sealed.CheckArgs(ctx, id, 0, checkID); err != nil {
 		return license.InstallationState{}, err
 	}
 	var st license.InstallationState
@@ -27,7 +24,7 @@ func (s *Store) LoadInstallation(ctx context.Context, id string) (license.Instal
 		if !ok {
 			return license.ErrNotFound
 		}
-		if err := decode(data, sum, &st); err != nil {
+		if err := sealed.Decode(data, sum, &st); err != nil {
 			return fmt.Errorf("%w: installation %q: %w", license.ErrCorrupt, id, err)
 		}
 		st.Version = version
@@ -52,12 +49,12 @@ func loadInstallation(t *tx, id string) (version int64, data, sum []byte, ok boo
 // It returns license.ErrConflict, saving nothing, if another writer
 // changed or created it first.
 func (s *Store) SaveInstallation(ctx context.Context, id string, st license.InstallationState) (int64, error) {
-	if err := checkArgs(ctx, id, st.Version); err != nil {
+	if err := sealed.CheckArgs(ctx, id, st.Version, checkID); err != nil {
 		return 0, err
 	}
 	base := st.Version
 	st.Version = base + 1
-	data, sum, err := encode(st)
+	data, sum, err := sealed.Encode(st)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: save installation %q: %w", id, err)
 	}
@@ -89,7 +86,7 @@ func (s *Store) SaveInstallation(ctx context.Context, id string, st license.Inst
 // again). It returns license.ErrNotFound if there is none, and
 // license.ErrConflict if its version differs.
 func (s *Store) DeleteInstallation(ctx context.Context, id string, version int64) error {
-	if err := checkArgs(ctx, id, version); err != nil {
+	if err := sealed.CheckArgs(ctx, id, version, checkID); err != nil {
 		return err
 	}
 	return s.write(ctx, func(t *tx) error {
@@ -100,7 +97,7 @@ func (s *Store) DeleteInstallation(ctx context.Context, id string, version int64
 		if !ok {
 			return license.ErrNotFound
 		}
-		if stored != version && decode(data, sum, new(license.InstallationState)) == nil {
+		if stored != version && sealed.Decode(data, sum, new(license.InstallationState)) == nil {
 			return license.ErrConflict
 		}
 		if _, err := t.exec(sqlDeleteInstallation, id); err != nil {
@@ -108,44 +105,6 @@ func (s *Store) DeleteInstallation(ctx context.Context, id string, version int64
 		}
 		return nil
 	})
-}
-
-// checkArgs checks what every installation method receives, as
-// license.MemoryStore does: a live context, an ID (see checkID) and a
-// version that is not negative.
-func checkArgs(ctx context.Context, id string, version int64) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := checkID(id); err != nil {
-		return err
-	}
-	if version < 0 {
-		return fmt.Errorf("%w: negative version %d", license.ErrInvalidInput, version)
-	}
-	return nil
-}
-
-// encode returns v's JSON encoding and its SHA-256 checksum.
-func encode(v any) (data, sum []byte, err error) {
-	data, err = json.Marshal(v)
-	if err != nil {
-		return nil, nil, err
-	}
-	h := sha256.Sum256(data)
-	return data, h[:], nil
-}
-
-// decode checks data against its checksum and decodes it into v. Its
-// errors are the reasons a document is corrupt.
-func decode(data, sum []byte, v any) error {
-	if h := sha256.Sum256(data); !bytes.Equal(h[:], sum) {
-		return errors.New("checksum mismatch")
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("does not decode: %w", err)
-	}
-	return nil
 }
 
 var (
