@@ -68,8 +68,8 @@ type PortalConfig struct {
 // organization, as the host authenticated it. The portal records it in
 // the history (P5) and checks it reaches the organization it acts on.
 type Actor struct {
-	ID  string // the person or service, such as "alice@example.com"
-	Org string // the organization it belongs to: a customer or a partner
+	ID  string `json:"id"`  // the person or service, such as "alice@example.com"
+	Org string `json:"org"` // the organization it belongs to: a customer or a partner
 }
 
 // Errors of the portal. Every refusal changes nothing.
