@@ -443,13 +443,16 @@ func (p *Portal) placeGroupOf(o *Organization, actor Actor, gid string, now time
 		n, _ := units(licenses[i].License, dv.Device) // placeGroup placed it: the scheme counts it
 		used[i] += n
 		sid := seatID(id, fp, "")
+		g.Placed[fp] = id
 		st, held := o.Seats.Get(sid)
+		if held && dv.Current == id && st.Units == n {
+			continue // a seat that stays as it is is not written again
+		}
 		if !held || dv.Current != id {
 			st = Seat{License: id, Device: fp, Assigned: now}
 		}
 		st.Units = n
 		o.Seats.Put(sid, st)
-		g.Placed[fp] = id
 	}
 	o.Groups.Put(gid, g)
 

@@ -46,6 +46,14 @@ type Table[V any] struct {
 	gone     map[string]struct{}
 	changed  map[string]struct{}
 	complete bool
+	// orig holds, for each changed ID whose record was known before its
+	// first change, what it was then: see Original.
+	orig map[string]original[V]
+}
+
+type original[V any] struct {
+	v   V
+	had bool
 }
 
 // Source is where a [Table] finds the records it does not hold: a store
@@ -59,14 +67,16 @@ type Table[V any] struct {
 type Source[V any] interface {
 	// Load returns the record with that ID, and whether there is one.
 	Load(id string) (V, bool)
-	// LoadAll returns every record.
+	// LoadAll returns every record, in a map the table may keep and
+	// change.
 	LoadAll() map[string]V
 }
 
 // SetSource empties t and has it load its records from src when asked:
 // Get, Peek and Has load one record; All, IDs and Len load them all, once.
 func (t *Table[V]) SetSource(src Source[V]) {
-	*t = Table[V]{m: map[string]V{}, src: src, gone: map[string]struct{}{}, changed: map[string]struct{}{}}
+	*t = Table[V]{m: map[string]V{}, src: src, gone: map[string]struct{}{}, changed: map[string]struct{}{},
+		orig: map[string]original[V]{}}
 }
 
 // Changed returns the IDs of the records Put or Deleted since SetSource,
@@ -84,6 +94,17 @@ func (t *Table[V]) Changed() []string {
 func (t *Table[V]) Current(id string) (V, bool) {
 	v, ok := t.m[id]
 	return v, ok
+}
+
+// Original returns, for an ID of Changed, the record as the source had
+// it before the update first changed it (ok false if there was none), and
+// known false if the table does not know, because the update put it
+// without reading it first. A store need not write back a record whose
+// Current is its Original: a placement run of a large group puts back
+// most of what it reads.
+func (t *Table[V]) Original(id string) (v V, ok, known bool) {
+	o, known := t.orig[id]
+	return o.v, o.had, known
 }
 
 // load brings the record with that ID from the source, if there is one
@@ -124,7 +145,12 @@ func (t *Table[V]) loadAll() {
 	if t.src == nil || t.complete {
 		return
 	}
-	for id, v := range t.src.LoadAll() {
+	all := t.src.LoadAll()
+	if len(t.m) == 0 && len(t.changed) == 0 {
+		t.m, t.complete = all, true // the source hands the map over
+		return
+	}
+	for id, v := range all {
 		if _, ok := t.changed[id]; ok {
 			continue
 		}
@@ -179,8 +205,8 @@ func (t *Table[V]) Put(id string, v V) {
 		t.m = map[string]V{}
 	}
 	t.remember(id)
-	t.m[id] = v
 	t.touch(id)
+	t.m[id] = v
 }
 
 // Delete removes the record with that ID, if any.
@@ -190,16 +216,25 @@ func (t *Table[V]) Delete(id string) {
 		return
 	}
 	t.remember(id)
-	delete(t.m, id)
 	t.touch(id)
+	delete(t.m, id)
 }
 
-// touch marks id changed, for a table with a source.
+// touch marks id changed, for a table with a source; the caller is about
+// to change it, and calls touch first so that its first value is kept.
 func (t *Table[V]) touch(id string) {
-	if t.changed != nil {
-		t.changed[id] = struct{}{}
-		delete(t.gone, id)
+	if t.changed == nil {
+		return
 	}
+	if _, ok := t.changed[id]; !ok {
+		v, had := t.m[id]
+		_, gone := t.gone[id]
+		if had || gone || t.complete {
+			t.orig[id] = original[V]{v: v, had: had}
+		}
+		t.changed[id] = struct{}{}
+	}
+	delete(t.gone, id)
 }
 
 // Len returns the number of records.

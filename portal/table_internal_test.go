@@ -160,3 +160,40 @@ func TestTable_WantManyReadsAllAtOnce(t *testing.T) {
 	assert.Zero(t, n, "the update's deletion holds")
 	assert.Empty(t, src.licenses, "no license read on its own once all were")
 }
+
+// Original tells a store what a changed record was before the update, when
+// the table knows it, so that a record put back as it was is not written;
+// a record put without being read is unknown, and must be written.
+func TestTable_OriginalIsTheRecordBeforeTheFirstChange(t *testing.T) {
+	src := &mapSource[Device]{m: map[string]Device{"a": {Fingerprint: "a", CPUs: 1}, "b": {Fingerprint: "b"}}}
+	var tb Table[Device]
+	tb.SetSource(src)
+
+	tb.Get("a")
+	tb.Put("a", Device{Fingerprint: "a", CPUs: 2})
+	tb.Put("a", Device{Fingerprint: "a", CPUs: 3})
+	v, had, known := tb.Original("a")
+	assert.True(t, known && had)
+	assert.Equal(t, 1, v.CPUs, "the value before the first change, not the second")
+
+	tb.Put("b", Device{Fingerprint: "b", CPUs: 9}) // never read
+	_, _, known = tb.Original("b")
+	assert.False(t, known)
+
+	tb.Has("new")
+	tb.Put("new", Device{Fingerprint: "new"})
+	_, had, known = tb.Original("new")
+	assert.True(t, known)
+	assert.False(t, had, "known to be absent")
+
+	var all Table[Device]
+	all.SetSource(src)
+	all.Len()
+	all.Delete("b")
+	v, had, known = all.Original("b")
+	assert.True(t, known && had)
+	assert.Equal(t, "b", v.Fingerprint)
+	_, ok := all.Current("b")
+	assert.False(t, ok)
+	assert.Equal(t, "b", src.m["b"].Fingerprint, "the source's own records are untouched")
+}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -12,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/internal/rowjson"
 	"github.com/licensekit/license/portal"
 )
 
@@ -76,26 +76,6 @@ type txn struct {
 	// licenses that have few, by license ID then seat ID.
 	levels map[string]prefetched
 	seats  map[string]map[string][]byte
-
-	// read holds, in an update, the records read, by table then ID, as
-	// map[string]V: a record put back unchanged is not written.
-	read map[*rowTable]any
-}
-
-// remember keeps, in an update, record v of table tb as read.
-func remember[V any](t *txn, tb *rowTable, id string, v V) {
-	if !t.lock {
-		return
-	}
-	if t.read == nil {
-		t.read = map[*rowTable]any{}
-	}
-	m, _ := t.read[tb].(map[string]V)
-	if m == nil {
-		m = map[string]V{}
-		t.read[tb] = m
-	}
-	m[id] = v
 }
 
 // prefetched is a row read ahead: its data, if there is one.
@@ -156,11 +136,10 @@ func (t *txn) get(tb *rowTable, scope []any, id string) (data []byte, found bool
 // decode decodes the record with that ID from its row's data.
 func (s source[V]) decode(id string, data []byte) (V, bool) {
 	var v V
-	if err := json.Unmarshal(data, &v); err != nil {
+	if err := rowjson.Decode(data, &v); err != nil {
 		s.t.fail(fmt.Errorf("%w: %s: %s %q does not decode: %w", license.ErrCorrupt, s.t.what, s.tb.name, id, err))
 		return v, false
 	}
-	remember(s.t, s.tb, id, v)
 	return v, true
 }
 
@@ -279,11 +258,10 @@ func (s source[V]) query(q string, args ...any) map[string]V {
 	)
 	_, err = pgx.ForEachRow(rows, []any{&id, &data}, func() error {
 		var v V
-		if err := json.Unmarshal(data, &v); err != nil {
+		if err := rowjson.Decode(data, &v); err != nil {
 			return fmt.Errorf("%w: %s: %s %q does not decode: %w", license.ErrCorrupt, s.t.what, s.tb.name, id, err)
 		}
 		m[id] = v
-		remember(s.t, s.tb, id, v)
 		return nil
 	})
 	if err != nil {
@@ -345,7 +323,7 @@ func queueWrites[V any](b *pgx.Batch, tb *rowTable, scope []any, ids []string, g
 			del = append(del, id)
 			continue
 		}
-		d, err := json.Marshal(v)
+		d, err := rowjson.Encode(v)
 		if err != nil {
 			return fmt.Errorf("postgres: encode %s %q: %w", tb.name, id, err)
 		}
@@ -375,16 +353,10 @@ func changes[V any](b *pgx.Batch, tx *txn, tb *rowTable, scope []any, t *portal.
 	if tx == nil {
 		return queueWrites(b, tb, scope, t.IDs(), func(id string) (V, bool) { return t.Peek(id), true })
 	}
-	ids := t.Changed()
-	if read, _ := tx.read[tb].(map[string]V); len(read) > 0 {
-		ids = slices.DeleteFunc(ids, func(id string) bool {
-			was, ok := read[id]
-			if !ok {
-				return false
-			}
-			is, ok := t.Current(id)
-			return ok && reflect.DeepEqual(was, is)
-		})
-	}
+	ids := slices.DeleteFunc(t.Changed(), func(id string) bool {
+		was, had, known := t.Original(id)
+		is, ok := t.Current(id)
+		return known && had && ok && reflect.DeepEqual(was, is)
+	})
 	return queueWrites(b, tb, scope, ids, t.Current)
 }

@@ -1,11 +1,12 @@
 package sqlite
 
 import (
-	"encoding/json"
+	"database/sql"
 	"fmt"
 	"reflect"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/internal/rowjson"
 	"github.com/licensekit/license/portal"
 )
 
@@ -99,12 +100,11 @@ func (s source[V]) Load(id string) (V, bool) {
 	if !ok {
 		return v, false
 	}
-	if err := json.Unmarshal(data, &v); err != nil {
+	if err := rowjson.Decode(data, &v); err != nil {
 		s.t.fail(fmt.Errorf("%w: %s %q of %q: %w", license.ErrCorrupt, s.e.name, id, s.org, err))
 		var zero V
 		return zero, false
 	}
-	remember(s.t, s.e, id, v)
 	return v, true
 }
 
@@ -119,15 +119,17 @@ func (s source[V]) rows(query string, args []any) map[string]V {
 		return out
 	}
 	defer rows.Close()
+	var (
+		id   string
+		data sql.RawBytes // decoded before the next row: no copy
+	)
 	for rows.Next() {
-		var id string
-		var data []byte
 		if err := rows.Scan(&id, &data); err != nil {
 			s.t.fail(fmt.Errorf("sqlite: read %s: %w", s.e.name, err))
 			return out
 		}
 		var v V
-		if err := json.Unmarshal(data, &v); err != nil {
+		if err := rowjson.Decode(data, &v); err != nil {
 			s.t.fail(fmt.Errorf("%w: %s %q of %q: %w", license.ErrCorrupt, s.e.name, id, s.org, err))
 			return out
 		}
@@ -136,7 +138,6 @@ func (s source[V]) rows(query string, args []any) map[string]V {
 	if err := rows.Err(); err != nil {
 		s.t.fail(fmt.Errorf("sqlite: read %s: %w", s.e.name, err))
 	}
-	rememberAll(s.t, s.e, out)
 	return out
 }
 
@@ -150,7 +151,7 @@ func (s seatSource) LoadLicense(license string) map[string]portal.Seat {
 
 // put writes record v of e with that ID.
 func put[V any](t *tx, e *entity, org, id string, v V) error {
-	data, err := json.Marshal(v)
+	data, err := rowjson.Encode(v)
 	if err != nil {
 		return fmt.Errorf("sqlite: write %s %q: %w", e.name, id, err)
 	}
@@ -169,10 +170,9 @@ func put[V any](t *tx, e *entity, org, id string, v V) error {
 // put back as it was read is not written: a placement run of a large
 // group puts every seat it keeps.
 func save[V any](t *tx, e *entity, org string, tb *portal.Table[V]) error {
-	read, _ := t.read[e].(map[string]V)
 	for _, id := range tb.Changed() {
 		if v, ok := tb.Current(id); ok {
-			if was, ok := read[id]; ok && reflect.DeepEqual(was, v) {
+			if was, had, known := tb.Original(id); known && had && reflect.DeepEqual(was, v) {
 				continue
 			}
 			if err := put(t, e, org, id, v); err != nil {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"maps"
 	"net/url"
 	"runtime"
 	"strings"
@@ -182,35 +181,6 @@ type tx struct {
 	sql *sql.Tx
 	p   *pool
 	err error
-
-	// read holds the records read, by table then ID, as map[string]V:
-	// a record an update puts back unchanged is not written.
-	read map[*entity]any
-}
-
-// remember keeps record v of table e as read.
-func remember[V any](t *tx, e *entity, id string, v V) {
-	if t.read == nil {
-		t.read = map[*entity]any{}
-	}
-	m, _ := t.read[e].(map[string]V)
-	if m == nil {
-		m = map[string]V{}
-		t.read[e] = m
-	}
-	m[id] = v
-}
-
-// rememberAll keeps the records of m, of table e, as read.
-func rememberAll[V any](t *tx, e *entity, m map[string]V) {
-	if t.read == nil {
-		t.read = map[*entity]any{}
-	}
-	if read, _ := t.read[e].(map[string]V); len(read) > 0 {
-		maps.Copy(read, m)
-		return
-	}
-	t.read[e] = maps.Clone(m)
 }
 
 func (t *tx) fail(err error) {
