@@ -12,7 +12,7 @@ import (
 
 // SignatureHeader is the header that carries a delivery's signature:
 //
-//	Licensekit-Signature: t=1767225600,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd
+//	Licensekit-Signature: t=1831939200,v1=<64 lower-case hex digits>
 const SignatureHeader = "Licensekit-Signature"
 
 // DefaultTolerance is how far a signature's timestamp may lie from the
