@@ -216,7 +216,7 @@ func (d *Dispatcher) Send(ctx context.Context, e license.Event) error {
 	if len(d.queue)+d.inFlight+len(fresh) > d.size {
 		d.stats.Refused += int64(len(fresh))
 		d.mu.Unlock()
-		return errors.Join(fmt.Errorf("%w: %d deliveries of event %q refused, %d waiting", ErrQueueFull, len(fresh), e.ID, d.size), errors.Join(invalid...))
+		return errors.Join(fmt.Errorf("%w: %d deliveries of event %q refused, %d of %d places taken", ErrQueueFull, len(fresh), e.ID, len(d.queue)+d.inFlight, d.size), errors.Join(invalid...))
 	}
 	for _, k := range fresh {
 		d.keys[k] = true

@@ -58,8 +58,9 @@ var (
 )
 
 // AttemptError reports one delivery attempt that failed, or a delivery
-// given up on (Final). Err is the transport's error, ErrStatus,
-// ErrEndpointGone or ErrExpired.
+// given up on (Final). Err is the transport's error or ErrStatus, or
+// matches ErrEndpointGone, ErrInvalidEndpoint or ErrExpired (which wraps
+// the last attempt's error too).
 type AttemptError struct {
 	Endpoint string        // the endpoint's ID
 	Event    license.Event // the event delivered
@@ -69,15 +70,18 @@ type AttemptError struct {
 	Err      error
 }
 
+// Error says which delivery failed, at which attempt, and why.
 func (e *AttemptError) Error() string {
 	s := fmt.Sprintf("webhook: delivery of event %q to endpoint %q, attempt %d", e.Event.ID, e.Endpoint, e.Attempt)
 	if e.Final {
 		s += " (dropped)"
 	}
+	s += ": " + e.Err.Error()
 	if e.Status != 0 {
-		s += fmt.Sprintf(": %d %s", e.Status, http.StatusText(e.Status))
+		s += fmt.Sprintf(" (%d %s)", e.Status, http.StatusText(e.Status))
 	}
-	return s + ": " + e.Err.Error()
+	return s
 }
 
+// Unwrap returns Err.
 func (e *AttemptError) Unwrap() error { return e.Err }
