@@ -233,12 +233,12 @@ func (d *Dispatcher) Send(ctx context.Context, e license.Event) error {
 	return errors.Join(invalid...)
 }
 
-// checkEvent refuses an event that cannot be delivered: no ID or kind,
-// an ID that cannot be a header's value, or a body too large for
-// VerifyRequest.
+// checkEvent refuses an event that cannot be delivered: no ID, kind or
+// instant (VerifyRequest would refuse it), an ID or kind that cannot be
+// a header's value, or a body too large for VerifyRequest.
 func checkEvent(e license.Event) error {
-	if e.ID == "" || e.Kind == "" {
-		return fmt.Errorf("%w: no ID or no kind", ErrInvalidEvent)
+	if e.ID == "" || e.Kind == "" || e.At.IsZero() {
+		return fmt.Errorf("%w: no ID, kind or instant", ErrInvalidEvent)
 	}
 	for _, s := range []string{e.ID, string(e.Kind)} {
 		if !utf8.ValidString(s) {

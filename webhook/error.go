@@ -37,9 +37,10 @@ var (
 var (
 	// ErrInvalidConfig: a Config field holds a value it does not accept.
 	ErrInvalidConfig = errors.New("webhook: invalid configuration")
-	// ErrInvalidEvent: Send was given an event without an ID or kind, an
-	// ID that cannot travel in a header (a control character, invalid
-	// UTF-8), or an event whose body would exceed MaxBodySize.
+	// ErrInvalidEvent: Send was given an event without an ID, kind or
+	// instant, an ID or kind that cannot travel in a header (a control
+	// character, invalid UTF-8), or an event whose body would exceed
+	// MaxBodySize.
 	ErrInvalidEvent = errors.New("webhook: invalid event")
 	// ErrInvalidEndpoint: an endpoint has no ID, no secret, or a URL that
 	// is not absolute http or https.

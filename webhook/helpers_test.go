@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/benbjohnson/clock"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/licensekit/license"
@@ -116,3 +117,12 @@ func (c watchedClock) After(d time.Duration) <-chan time.Time {
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// round runs one DeliverDue, checks that it made the attempts expected,
+// and returns its error.
+func round(t testing.TB, d *webhook.Dispatcher, attempts int) error {
+	t.Helper()
+	n, err := d.DeliverDue(context.Background())
+	assert.Equal(t, attempts, n, "attempts made")
+	return err
+}
