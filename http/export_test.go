@@ -1,5 +1,10 @@
 package http
 
+import (
+	"log/slog"
+	"net/http"
+)
+
 // Route is a line of the route table, as the tests see it.
 type Route struct {
 	Method, Pattern, Op string
@@ -37,3 +42,8 @@ func ErrorTable() []ErrorLine {
 
 // Fill returns the route's path with args in place of its parameters.
 func Fill(op string, args ...string) string { return byOp[op].fill(args) }
+
+// WriteError answers with err as a Server does.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	(&Server{log: slog.New(slog.DiscardHandler)}).writeError(w, r, err)
+}

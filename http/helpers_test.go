@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/benbjohnson/clock"
@@ -55,11 +56,15 @@ type harness struct {
 	acme   *lkhttp.Client
 	globex *lkhttp.Client
 	resell *lkhttp.Client
+
+	mu   sync.Mutex
+	seen map[string]string // the pattern each request matched
 }
 
 func newHarness(tb testing.TB, configure ...func(*lkhttp.ServerConfig)) *harness {
 	tb.Helper()
-	h := &harness{tb: tb, ctx: context.Background(), clk: clock.NewMock(), store: portal.NewMemoryPortalStore()}
+	h := &harness{tb: tb, ctx: context.Background(), clk: clock.NewMock(), store: portal.NewMemoryPortalStore(),
+		seen: map[string]string{}}
 	h.clk.Set(licensetest.Day("2026-01-01"))
 	h.signer = licensetest.SigningKey(tb, "vendor", "http")
 	p, err := portal.NewPortal(portal.PortalConfig{Signer: h.signer, Store: h.store, Clock: h.clk})
@@ -80,7 +85,12 @@ func newHarness(tb testing.TB, configure ...func(*lkhttp.ServerConfig)) *harness
 	if err != nil {
 		tb.Fatalf("NewServer: %v", err)
 	}
-	h.srv = httptest.NewServer(s)
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.ServeHTTP(w, r)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.seen[r.Method+" "+r.URL.Path] = r.Pattern // the mux sets the pattern it matched
+	}))
 	tb.Cleanup(h.srv.Close)
 	h.vendor = h.client(vendorToken)
 	h.acme = h.client(acmeToken)
@@ -92,6 +102,17 @@ func newHarness(tb testing.TB, configure ...func(*lkhttp.ServerConfig)) *harness
 		}
 	}
 	return h
+}
+
+// patterns returns the patterns the requests so far matched.
+func (h *harness) patterns() map[string]bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	m := map[string]bool{}
+	for _, p := range h.seen {
+		m[p] = true
+	}
+	return m
 }
 
 // client returns a client of the harness's server with token.
