@@ -47,22 +47,14 @@ type invitation struct {
 
 func listInvitations(c *call, _ *none) ([]invitation, error) {
 	inv, err := c.org().Invitations(c.ctx())
-	out := make([]invitation, len(inv))
-	for i, v := range inv {
-		out[i] = invitation(v)
-	}
-	return out, err
+	return convert(inv, func(v portal.Invitation) invitation { return invitation(v) }), err
 }
 
 // Invitations lists the invitations the organization received as a
 // partner, as portal.OrgScope.Invitations does.
 func (o *OrgClient) Invitations(ctx context.Context) ([]portal.Invitation, error) {
 	inv, err := orgDo[[]invitation](ctx, o, "ListInvitations", nil)
-	out := make([]portal.Invitation, len(inv))
-	for i, v := range inv {
-		out[i] = portal.Invitation(v)
-	}
-	return out, err
+	return convert(inv, func(v invitation) portal.Invitation { return portal.Invitation(v) }), err
 }
 
 func acceptDelegation(c *call, _ *none) (none, error) {

@@ -50,29 +50,21 @@ type groupSeat struct {
 
 func getGroup(c *call, _ *none) (groupView, error) {
 	g, err := c.org().Group(c.ctx(), c.path("group"))
-	out := groupView{ID: g.ID, Name: g.Name, Devices: g.Devices, Unplaced: g.Unplaced, Next: g.Next}
-	for _, l := range g.Licenses {
-		gl := groupLicense{License: l.License, Valid: l.Valid, Units: l.Units, Used: l.Used}
-		for _, d := range l.Devices {
-			gl.Devices = append(gl.Devices, groupSeat(d))
-		}
-		out.Licenses = append(out.Licenses, gl)
-	}
-	return out, err
+	return groupView{ID: g.ID, Name: g.Name, Devices: g.Devices, Unplaced: g.Unplaced, Next: g.Next,
+		Licenses: convert(g.Licenses, func(l portal.GroupLicense) groupLicense {
+			return groupLicense{License: l.License, Valid: l.Valid, Units: l.Units, Used: l.Used,
+				Devices: convert(l.Devices, func(d portal.GroupSeat) groupSeat { return groupSeat(d) })}
+		})}, err
 }
 
 // Group shows a license group, as portal.OrgScope.Group does.
 func (o *OrgClient) Group(ctx context.Context, id string) (portal.GroupView, error) {
 	g, err := orgDo[groupView](ctx, o, "GetGroup", nil, id)
-	out := portal.GroupView{ID: g.ID, Name: g.Name, Devices: g.Devices, Unplaced: g.Unplaced, Next: g.Next}
-	for _, l := range g.Licenses {
-		gl := portal.GroupLicense{License: l.License, Valid: l.Valid, Units: l.Units, Used: l.Used}
-		for _, d := range l.Devices {
-			gl.Devices = append(gl.Devices, portal.GroupSeat(d))
-		}
-		out.Licenses = append(out.Licenses, gl)
-	}
-	return out, err
+	return portal.GroupView{ID: g.ID, Name: g.Name, Devices: g.Devices, Unplaced: g.Unplaced, Next: g.Next,
+		Licenses: convert(g.Licenses, func(l groupLicense) portal.GroupLicense {
+			return portal.GroupLicense{License: l.License, Valid: l.Valid, Units: l.Units, Used: l.Used,
+				Devices: convert(l.Devices, func(d groupSeat) portal.GroupSeat { return portal.GroupSeat(d) })}
+		})}, err
 }
 
 type groupLicenseRequest struct {

@@ -219,6 +219,19 @@ func (h *harness) send(method, path, token, body string) answer {
 	return a
 }
 
+// seedAcme gives acme the license LK-A, of 2 seats, and the device x,
+// which the bodies name.
+func (h *harness) seedAcme() {
+	h.tb.Helper()
+	acme := h.acme.Org("acme")
+	if _, err := acme.AddKey(h.ctx, h.key(seats("LK-A", 2)), portal.KeyOptions{}); err != nil {
+		h.tb.Fatal(err)
+	}
+	if _, err := acme.RegisterDevice(h.ctx, portal.Device{Fingerprint: "x", OS: license.TypeWorkstation}); err != nil {
+		h.tb.Fatal(err)
+	}
+}
+
 // bodies returns, for each route that takes a body, one the route would
 // accept: with it, a request reaches the portal's checks of access and
 // state, so that what refuses a variant of it is the variant.

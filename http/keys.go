@@ -27,22 +27,14 @@ type keyUsage struct {
 
 func listKeys(c *call, _ *none) ([]keyUsage, error) {
 	keys, err := c.org().Keys(c.ctx())
-	out := make([]keyUsage, len(keys))
-	for i, k := range keys {
-		out[i] = keyUsage(k)
-	}
-	return out, err
+	return convert(keys, func(k portal.KeyUsage) keyUsage { return keyUsage(k) }), err
 }
 
 // Keys lists the key storage with each key's usage, as
 // portal.OrgScope.Keys does.
 func (o *OrgClient) Keys(ctx context.Context) ([]portal.KeyUsage, error) {
 	keys, err := orgDo[[]keyUsage](ctx, o, "ListKeys", nil)
-	out := make([]portal.KeyUsage, len(keys))
-	for i, k := range keys {
-		out[i] = portal.KeyUsage(k)
-	}
-	return out, err
+	return convert(keys, func(k keyUsage) portal.KeyUsage { return portal.KeyUsage(k) }), err
 }
 
 type addKeyRequest struct {

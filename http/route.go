@@ -210,3 +210,13 @@ func (rt *route) pathParams() []string {
 
 // getOpenAPI serves the OpenAPI document.
 func getOpenAPI(c *call, _ *none) (rawJSON, error) { return c.s.openapi, nil }
+
+// convert returns xs, each converted by f: the portal's types to the
+// API's, and back.
+func convert[From, To any](xs []From, f func(From) To) []To {
+	out := make([]To, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}

@@ -152,13 +152,7 @@ func TestServer_W2_TokensAreChecked(t *testing.T) {
 // gets the very answer of a missing organization's, and nothing changes.
 func TestServer_W3_ForeignOrganizationLooksMissing(t *testing.T) {
 	h := newHarness(t)
-	acme := h.acme.Org("acme")
-	if _, err := acme.AddKey(h.ctx, h.key(seats("LK-A", 2)), portal.KeyOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := acme.RegisterDevice(h.ctx, portal.Device{Fingerprint: "x", OS: license.TypeWorkstation}); err != nil {
-		t.Fatal(err)
-	}
+	h.seedAcme()
 	bodies := h.bodies()
 	before := h.snapshot()
 	for _, rt := range lkhttp.Routes() {

@@ -19,13 +19,7 @@ import (
 func TestServer_W4_EveryRouteRefusesBadRequestsAndChangesNothing(t *testing.T) {
 	const limit = 4096
 	h := newHarness(t, func(c *lkhttp.ServerConfig) { c.MaxBodyBytes = limit })
-	acme := h.acme.Org("acme")
-	if _, err := acme.AddKey(h.ctx, h.key(seats("LK-A", 2)), portal.KeyOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := acme.RegisterDevice(h.ctx, portal.Device{Fingerprint: "x", OS: license.TypeWorkstation}); err != nil {
-		t.Fatal(err)
-	}
+	h.seedAcme()
 	bodies := h.bodies()
 	before := h.snapshot()
 	big := strings.Repeat(" ", limit+1)
