@@ -1,0 +1,68 @@
+// Package http is the license server's HTTP API over a [portal.Portal],
+// and its Go client, side by side.
+//
+// # What the server serves
+//
+// [Server] serves every operation of [portal.Portal] and
+// [portal.OrgScope] as one route under /v1 (W1): the vendor's (creating
+// organizations; issuing activation codes, serial numbers, vouchers and
+// upgrades; revoking licenses; the vendor's history) and each
+// organization's, under /v1/orgs/{org}/ (key storage, devices and seats,
+// license groups, wallet and subscriptions, redeeming codes, vouchers,
+// serial numbers and upgrades, delegation to partners, history). Bodies
+// are JSON, in both directions; GET /v1/openapi.json serves the OpenAPI
+// 3.1 document of every route, made from the same table as the routes
+// themselves.
+//
+// Every error answer has one status and the body
+//
+//	{"code": "no_such_device", "message": "license: no such device"}
+//
+// whose code is stable: one table maps each sentinel error of packages
+// license and portal to its status and code (W3). An error the table does
+// not know is answered 500 "internal", with nothing of its text, which
+// goes to the server's log instead. A request about another
+// organization's data gets the very answer a request about a missing
+// organization gets: 404 "no_such_organization".
+//
+// A request body is at most [ServerConfig.MaxBodyBytes] (1 MiB by
+// default; larger is 413 "body_too_large"), and is one JSON value with no
+// unknown field and nothing after it; anything else is 400
+// "malformed_request", and a bad value is 400 too, with the code of the
+// portal's error (W4). Nothing changes on any error: the portal applies
+// each operation whole or not at all.
+//
+// # Authentication
+//
+// Every route but the OpenAPI document needs a bearer token, sent as
+// "Authorization: Bearer <secret>" (W2). [ServerConfig.Auth] tells who the
+// secret names, as a [portal.Principal]; a missing or unknown token is
+// 401 "unauthenticated". A vendor's principal may call the vendor's routes
+// and act on every organization, as a member of it, with its own ID in
+// the histories (P5). An organization's principal may not call the
+// vendor's routes (403 "vendor_only"), and reaches what the portal lets
+// its actor reach: its own organization, and the customers that delegated
+// to it (V4).
+//
+// # What it cannot stop
+//
+// The network is hostile. The server speaks plain HTTP: serve it behind
+// TLS (http.Server.ServeTLS, or a proxy that terminates TLS), or every
+// token and license key it carries can be read and replayed. A bearer
+// token is a secret that whoever holds it may use, from anywhere, until
+// it is revoked; the server cannot tell a stolen token from its owner.
+// Keep tokens out of URLs and logs (the server never logs them), give
+// each person or service its own, and revoke the ones that leak. The
+// server limits what one request may send, but not how many requests a
+// client sends: rate limiting, like TLS, is the deployer's.
+//
+// # The client
+//
+// [Client] has one method per route, each taking a context first and
+// giving the portal's own types; [Client.Org] gives an organization's
+// operations as [portal.OrgScope] has them. An error answer becomes an
+// [*Error] that matches, with errors.Is, the sentinel the server met:
+//
+//	err := client.Org("acme").ReleaseSeat(ctx, "LK-7", "laptop-1")
+//	if errors.Is(err, portal.ErrNoSuchSeat) { … }
+package http

@@ -1,0 +1,285 @@
+package http_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/benbjohnson/clock"
+
+	"github.com/licensekit/license"
+	lkhttp "github.com/licensekit/license/http"
+	"github.com/licensekit/license/internal/licensetest"
+	"github.com/licensekit/license/portal"
+)
+
+// tokens is an Authenticator over a map of secrets, until the portal
+// keeps tokens itself.
+type tokens map[string]portal.Principal
+
+var errUnknownToken = errors.New("unknown token")
+
+func (t tokens) Authenticate(_ context.Context, secret string) (portal.Principal, error) {
+	p, ok := t[secret]
+	if !ok {
+		return portal.Principal{}, errUnknownToken
+	}
+	return p, nil
+}
+
+// The harness's tokens.
+const (
+	vendorToken = "vendor-secret"
+	acmeToken   = "acme-secret"   // alice, an administrator of acme
+	globexToken = "globex-secret" // bob, of globex
+	resellToken = "reseller-secret"
+)
+
+// harness is a server over loopback: a portal on a mock clock over a
+// MemoryPortalStore, with organizations acme, globex and reseller, and a
+// client for each of the harness's tokens.
+type harness struct {
+	tb     testing.TB
+	ctx    context.Context
+	clk    *clock.Mock
+	signer *license.SigningKey
+	store  *portal.MemoryPortalStore
+	p      *portal.Portal
+	srv    *httptest.Server
+	vendor *lkhttp.Client
+	acme   *lkhttp.Client
+	globex *lkhttp.Client
+	resell *lkhttp.Client
+
+	mu   sync.Mutex
+	seen map[string]string // the pattern each request matched
+}
+
+func newHarness(tb testing.TB, configure ...func(*lkhttp.ServerConfig)) *harness {
+	tb.Helper()
+	h := &harness{tb: tb, ctx: context.Background(), clk: clock.NewMock(), store: portal.NewMemoryPortalStore(),
+		seen: map[string]string{}}
+	h.clk.Set(licensetest.Day("2026-01-01"))
+	h.signer = licensetest.SigningKey(tb, "vendor", "http")
+	p, err := portal.NewPortal(portal.PortalConfig{Signer: h.signer, Store: h.store, Clock: h.clk})
+	if err != nil {
+		tb.Fatalf("NewPortal: %v", err)
+	}
+	h.p = p
+	cfg := lkhttp.ServerConfig{Portal: p, Clock: h.clk, Auth: tokens{
+		vendorToken: {Vendor: true, Actor: portal.Actor{ID: "ops@vendor"}},
+		acmeToken:   {Actor: portal.Actor{ID: "alice@acme", Org: "acme"}},
+		globexToken: {Actor: portal.Actor{ID: "bob@globex", Org: "globex"}},
+		resellToken: {Actor: portal.Actor{ID: "carol@reseller", Org: "reseller"}},
+	}}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	s, err := lkhttp.NewServer(cfg)
+	if err != nil {
+		tb.Fatalf("NewServer: %v", err)
+	}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.ServeHTTP(w, r)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.seen[r.Method+" "+r.URL.Path] = r.Pattern // the mux sets the pattern it matched
+	}))
+	tb.Cleanup(h.srv.Close)
+	h.vendor = h.client(vendorToken)
+	h.acme = h.client(acmeToken)
+	h.globex = h.client(globexToken)
+	h.resell = h.client(resellToken)
+	for _, org := range []string{"acme", "globex", "reseller"} {
+		if err := h.vendor.CreateOrganization(h.ctx, org, org+" Inc."); err != nil {
+			tb.Fatalf("CreateOrganization(%s): %v", org, err)
+		}
+	}
+	return h
+}
+
+// patterns returns the patterns the requests so far matched.
+func (h *harness) patterns() map[string]bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	m := map[string]bool{}
+	for _, p := range h.seen {
+		m[p] = true
+	}
+	return m
+}
+
+// client returns a client of the harness's server with token.
+func (h *harness) client(token string) *lkhttp.Client {
+	h.tb.Helper()
+	c, err := lkhttp.NewClient(h.srv.URL, token, lkhttp.ClientConfig{HTTPClient: h.srv.Client()})
+	if err != nil {
+		h.tb.Fatalf("NewClient: %v", err)
+	}
+	return c
+}
+
+// key signs l with the vendor's key, with product "backup" and the
+// clock's now as IssuedAt when empty.
+func (h *harness) key(l license.License) string {
+	h.tb.Helper()
+	if l.Product == "" {
+		l.Product = "backup"
+	}
+	if l.IssuedAt.IsZero() {
+		l.IssuedAt = h.clk.Now()
+	}
+	return licensetest.Sign(h.tb, h.signer, &l)
+}
+
+// seats returns a per-device license of n seats valid for a year.
+func seats(id string, n int) license.License {
+	return license.License{ID: id, Scheme: license.SchemePerDevice, Quantity: n,
+		Expiry: licensetest.Day("2027-01-01")}
+}
+
+// template returns a template of a per-device license of n seats of
+// product "backup", valid for a year, issued now.
+func (h *harness) template(id string, n int) license.License {
+	l := seats(id, n)
+	l.Product, l.IssuedAt = "backup", h.clk.Now()
+	return l
+}
+
+// snapshot returns everything the store holds, as JSON, to show that a
+// refused request changed nothing.
+func (h *harness) snapshot() string {
+	h.tb.Helper()
+	out := map[string]json.RawMessage{}
+	if err := h.store.ViewVendor(h.ctx, func(v *portal.Vendor) error {
+		b, err := json.Marshal(v)
+		out["vendor"] = b
+		return err
+	}); err != nil {
+		h.tb.Fatalf("ViewVendor: %v", err)
+	}
+	for _, org := range []string{"acme", "globex", "reseller"} {
+		if err := h.store.ViewOrganization(h.ctx, org, func(o *portal.Organization) error {
+			b, err := json.Marshal(o)
+			out[org] = b
+			return err
+		}); err != nil {
+			h.tb.Fatalf("ViewOrganization(%s): %v", org, err)
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	return string(b)
+}
+
+// answer is a raw answer of the server.
+type answer struct {
+	Status int
+	Code   string
+	Body   string
+}
+
+// send sends a request with token ("" for none) and a raw body ("" for
+// none), and returns the answer.
+func (h *harness) send(method, path, token, body string) answer {
+	h.tb.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, h.srv.URL+path, rd)
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := h.srv.Client().Do(req)
+	if err != nil {
+		h.tb.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	a := answer{Status: resp.StatusCode, Body: string(b)}
+	var e struct{ Code string }
+	if json.Unmarshal(b, &e) == nil {
+		a.Code = e.Code
+	}
+	return a
+}
+
+// seedAcme gives acme the license LK-A, of 2 seats, and the device x,
+// which the bodies name.
+func (h *harness) seedAcme() {
+	h.tb.Helper()
+	acme := h.acme.Org("acme")
+	if _, err := acme.AddKey(h.ctx, h.key(seats("LK-A", 2)), portal.KeyOptions{}); err != nil {
+		h.tb.Fatal(err)
+	}
+	if _, err := acme.RegisterDevice(h.ctx, portal.Device{Fingerprint: "x", OS: license.TypeWorkstation}); err != nil {
+		h.tb.Fatal(err)
+	}
+}
+
+// bodies returns, for each route that takes a body, one the route would
+// accept: with it, a request reaches the portal's checks of access and
+// state, so that what refuses a variant of it is the variant.
+func (h *harness) bodies() map[string]string {
+	h.tb.Helper()
+	tmpl := h.template("T", 1)
+	tj, err := json.Marshal(tmpl)
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	codes, err := h.vendor.IssueActivationCodes(h.ctx, tmpl, 1, 1)
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	vouchers, err := h.vendor.IssueVouchers(h.ctx, tmpl, 1)
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	serials, err := h.vendor.IssueSerials(h.ctx, tmpl, 1)
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	key := q(h.key(seats("LK-B", 1)))
+	return map[string]string{
+		"CreateOrganization":   `{"id":"initech","name":"Initech"}`,
+		"IssueActivationCodes": `{"template":` + string(tj) + `,"n":1,"limit":1}`,
+		"IssueSerials":         `{"template":` + string(tj) + `,"n":1}`,
+		"IssueVouchers":        `{"template":` + string(tj) + `,"n":1}`,
+		"IssueUpgrade":         `{"org":"acme","from":"LK-A","products":["pro"],"max_quantity":5}`,
+		"Revoke":               `{"reason":"fraud"}`,
+		"PruneVendorHistory":   `{"before":"2025-01-01T00:00:00Z"}`,
+		"PruneHistory":         `{"before":"2025-01-01T00:00:00Z"}`,
+		"AddKey":               `{"key":` + key + `}`,
+		"SetCustomData":        `{"value":"PO-1"}`,
+		"RegisterDevice":       `{"fingerprint":"y","os":"workstation"}`,
+		"AssignSeat":           `{"license":"LK-A","device":"x"}`,
+		"AssignUser":           `{"license":"LK-A","user":"u@acme"}`,
+		"CreateGroup":          `{"id":"g","name":"G"}`,
+		"AddToGroup":           `{"license":"LK-A"}`,
+		"JoinGroup":            `{"devices":["x"]}`,
+		"LeaveGroup":           `{"devices":["x"]}`,
+		"Redeem":               `{"key":` + key + `,"consume":0}`,
+		"Activate":             `{"product":"backup","devices":1}`,
+		"Consume":              `{"n":1}`,
+		"RedeemCode":           `{"code":` + q(codes[0]) + `,"device":"x"}`,
+		"ConvertVoucher":       `{"voucher":` + q(vouchers[0]) + `}`,
+		"GetKey":               `{"serial":` + q(serials[0]) + `,"registration":{"company":"C","contact":"D","email":"d@c.example"}}`,
+		"Upgrade":              `{"notification":` + q(codes[0]) + `,"product":"pro","quantity":1}`,
+	}
+}
