@@ -46,28 +46,6 @@ func rwVerify(t *testing.T, h *wlHarness, key string) *license.License {
 	return l
 }
 
-// rwState is what a refused renewal must leave as it was.
-type rwState struct {
-	Keys    []string
-	History []portal.HistoryEntry
-	Vendor  []portal.HistoryEntry
-	Codes   []portal.ActivationCode
-}
-
-func rwSnapshot(t *testing.T, h *wlHarness) rwState {
-	t.Helper()
-	var s rwState
-	var err error
-	s.Keys = h.keyIDs("acme")
-	s.History, _, err = h.as("acme").History(h.ctx, 0, portal.MaxPage)
-	require.NoError(t, err)
-	s.Vendor, _, err = h.p.VendorHistory(h.ctx, 0, portal.MaxPage)
-	require.NoError(t, err)
-	s.Codes, _, err = h.p.ActivationCodes(h.ctx, "", portal.MaxPage)
-	require.NoError(t, err)
-	return s
-}
-
 // R5: an application's Manager whose Renewer is the organization's scope
 // renews a license that came from an activation code at the end of its
 // validity, with no gap and no grace, and again a year later from the
@@ -139,10 +117,10 @@ func TestRenew_N1_OnlyWithinTheWindowOrAfter(t *testing.T) {
 			}
 			end := h.clk.Now().Add(365 * license.Day)
 			h.at(end.Add(-window - time.Nanosecond))
-			before := rwSnapshot(t, h)
+			before := srvSnapshot(t, h)
 			_, err := h.as("acme").Renew(h.ctx, rwRequest(l.ID))
 			assert.ErrorIs(t, err, license.ErrNotRenewable)
-			assert.Equal(t, before, rwSnapshot(t, h))
+			assert.Equal(t, before, srvSnapshot(t, h))
 
 			h.at(end.Add(-window))
 			key, err := h.as("acme").Renew(h.ctx, rwRequest(l.ID))
@@ -177,10 +155,10 @@ func TestRenew_N1_FixedExpiryContinuesWhereTheOldEnds(t *testing.T) {
 
 	_, _, late := rwRedeem(t, h, func() license.License { t := template; t.ID = "LATE"; t.Expiry = day("2027-06-01"); return t }())
 	h.at(day("2028-08-01")) // its renewal would have ended on 2028-06-01
-	before := rwSnapshot(t, h)
+	before := srvSnapshot(t, h)
 	_, err = h.as("acme").Renew(h.ctx, rwRequest(late.ID))
 	assert.ErrorIs(t, err, license.ErrNotRenewable)
-	assert.Equal(t, before, rwSnapshot(t, h))
+	assert.Equal(t, before, srvSnapshot(t, h))
 }
 
 // R5: asking again for the same license's renewal returns the same key,
@@ -272,11 +250,11 @@ func TestRenew_R5_RefusalsChangeNothing(t *testing.T) {
 		{"perpetual", h.as("acme"), rwRequest(perpetual.ID), license.ErrNotRenewable},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			before := rwSnapshot(t, h)
+			before := srvSnapshot(t, h)
 			key, err := c.scope.Renew(ctx, c.req)
 			assert.ErrorIs(t, err, c.want)
 			assert.Empty(t, key)
-			assert.Equal(t, before, rwSnapshot(t, h))
+			assert.Equal(t, before, srvSnapshot(t, h))
 		})
 	}
 	_, err = h.as("acme").Renew(ctx, rwRequest(coded.ID))

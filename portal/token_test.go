@@ -27,26 +27,31 @@ func tkVendorCtx(h *wlHarness) context.Context {
 // tkAlice is a member of acme.
 var tkAlice = portal.Principal{Actor: portal.Actor{ID: "alice@acme.example", Org: "acme"}}
 
-// tkState is what a refused token operation must leave as it was: the
-// tokens and the histories of the vendor and of acme.
-type tkState struct {
-	Tokens  []portal.Token
-	Vendor  []portal.HistoryEntry
-	Acme    []portal.HistoryEntry
-	Webhook []portal.Webhook
+// srvState is what a refused operation of a license server's must leave
+// as it was: the tokens, webhooks and activation codes, acme's key
+// storage, and the histories of the vendor and of acme.
+type srvState struct {
+	Tokens   []portal.Token
+	Webhooks []portal.Webhook
+	Codes    []portal.ActivationCode
+	Keys     []string
+	Vendor   []portal.HistoryEntry
+	Acme     []portal.HistoryEntry
 }
 
-func tkSnapshot(t *testing.T, h *wlHarness) tkState {
+func srvSnapshot(t *testing.T, h *wlHarness) srvState {
 	t.Helper()
-	var s tkState
+	s := srvState{Keys: h.keyIDs("acme")}
 	var err error
 	s.Tokens, _, err = h.p.Tokens(h.ctx, "", portal.MaxPage)
+	require.NoError(t, err)
+	s.Webhooks, err = h.p.Webhooks(h.ctx)
+	require.NoError(t, err)
+	s.Codes, _, err = h.p.ActivationCodes(h.ctx, "", portal.MaxPage)
 	require.NoError(t, err)
 	s.Vendor, _, err = h.p.VendorHistory(h.ctx, 0, portal.MaxPage)
 	require.NoError(t, err)
 	s.Acme, _, err = h.as("acme").History(h.ctx, 0, portal.MaxPage)
-	require.NoError(t, err)
-	s.Webhook, err = h.p.Webhooks(h.ctx)
 	require.NoError(t, err)
 	return s
 }
@@ -102,9 +107,9 @@ func TestToken_W2_CreateAuthenticateRevoke(t *testing.T) {
 	assert.Equal(t, vendor, got)
 
 	h.clk.Add(license.Day)
-	before := tkSnapshot(t, h)
+	before := srvSnapshot(t, h)
 	require.NoError(t, h.p.RevokeToken(ctx, at.ID), "revoking again")
-	assert.Equal(t, before, tkSnapshot(t, h), "revoking again changes nothing")
+	assert.Equal(t, before, srvSnapshot(t, h), "revoking again changes nothing")
 	for _, tok := range before.Tokens {
 		if tok.ID == at.ID {
 			assert.Equal(t, revokedAt, tok.Revoked, "revoked stays revoked, from the first revocation")
@@ -116,7 +121,7 @@ func TestToken_W2_CreateAuthenticateRevoke(t *testing.T) {
 	err = h.p.RevokeToken(ctx, "0123456789abcdef")
 	assert.ErrorIs(t, err, license.ErrNotFound)
 	assert.ErrorIs(t, h.p.RevokeToken(ctx, ""), license.ErrInvalidInput)
-	assert.Equal(t, before, tkSnapshot(t, h))
+	assert.Equal(t, before, srvSnapshot(t, h))
 }
 
 // W2: text that is not a live token's secret (empty, garbled, truncated,
@@ -132,7 +137,7 @@ func TestToken_W2_BadSecretsAreRefused(t *testing.T) {
 	revoked, revokedTok, err := h.p.CreateToken(ctx, tkAlice, "")
 	require.NoError(t, err)
 	require.NoError(t, h.p.RevokeToken(ctx, revokedTok.ID))
-	before := tkSnapshot(t, h)
+	before := srvSnapshot(t, h)
 
 	bad := []string{
 		"", "lk_", "Bearer " + secret, secret + "A", secret + "\n", " " + secret, strings.ToUpper(secret),
@@ -158,7 +163,7 @@ func TestToken_W2_BadSecretsAreRefused(t *testing.T) {
 			t.Errorf("the error of Authenticate(%q) repeats the text: %v", s, err)
 		}
 	}
-	assert.Equal(t, before, tkSnapshot(t, h))
+	assert.Equal(t, before, srvSnapshot(t, h))
 	_, err = h.p.Authenticate(h.ctx, secret)
 	assert.NoError(t, err, "the good secret still works")
 }
@@ -169,7 +174,7 @@ func TestToken_W2_BadSecretsAreRefused(t *testing.T) {
 func TestToken_W2_CreateRefusesBadInput(t *testing.T) {
 	h := newWLHarness(t)
 	ctx := tkVendorCtx(h)
-	before := tkSnapshot(t, h)
+	before := srvSnapshot(t, h)
 	for _, c := range []struct {
 		name string
 		who  portal.Principal
@@ -191,7 +196,7 @@ func TestToken_W2_CreateRefusesBadInput(t *testing.T) {
 			assert.ErrorIs(t, err, c.want)
 			assert.Empty(t, secret)
 			assert.Zero(t, tok)
-			assert.Equal(t, before, tkSnapshot(t, h))
+			assert.Equal(t, before, srvSnapshot(t, h))
 		})
 	}
 }
@@ -216,7 +221,7 @@ func TestToken_P5_RecordedInHistories(t *testing.T) {
 		}
 		return out
 	}
-	after := tkSnapshot(t, h)
+	after := srvSnapshot(t, h)
 	assert.Equal(t, []string{
 		"token.create " + vtok.ID + " by carol@vendor.example",
 		"token.revoke " + tok.ID + " by carol@vendor.example",

@@ -33,9 +33,9 @@ func (w Webhook) clone() Webhook {
 	return w
 }
 
-// LogValue logs the webhook without its secret.
+// LogValue logs the webhook without its secret, nor a password in its URL.
 func (w Webhook) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("id", w.ID), slog.String("url", w.URL),
+	return slog.GroupValue(slog.String("id", w.ID), slog.String("url", redactedURL(w.URL)),
 		slog.Any("events", w.Events), slog.Time("created", w.Created), slog.String("secret", "REDACTED"))
 }
 
@@ -119,16 +119,25 @@ func checkWebhookURL(s string) error {
 	return nil
 }
 
-// webhookDetail describes w for the history.
+// redactedURL returns s with the password it may hold replaced, for logs
+// and histories.
+func redactedURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	return s
+}
+
+// webhookDetail describes w for the history, without a password.
 func webhookDetail(w Webhook) string {
 	if len(w.Events) == 0 {
-		return w.URL + ", all events"
+		return redactedURL(w.URL) + ", all events"
 	}
 	kinds := make([]string, len(w.Events))
 	for i, e := range w.Events {
 		kinds[i] = string(e)
 	}
-	return w.URL + ", " + strings.Join(kinds, ", ")
+	return redactedURL(w.URL) + ", " + strings.Join(kinds, ", ")
 }
 
 // RemoveWebhook removes the webhook with that ID: nothing is posted to it
@@ -146,7 +155,7 @@ func (p *Portal) RemoveWebhook(ctx context.Context, id string) error {
 			return fmt.Errorf("%w: webhook %s", license.ErrNotFound, textfield.QuoteShort(id))
 		}
 		v.Webhooks.Delete(id)
-		v.record(vendorActor(ctx), now, "webhook.remove", id, w.URL)
+		v.record(vendorActor(ctx), now, "webhook.remove", id, redactedURL(w.URL))
 		return nil
 	})
 }

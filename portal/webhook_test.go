@@ -77,7 +77,7 @@ func TestWebhook_W4_BadInputRegistersNothing(t *testing.T) {
 	h := newWLHarness(t)
 	_, err := h.p.AddWebhook(h.ctx, "https://kept.example/hook", nil)
 	require.NoError(t, err)
-	before := tkSnapshot(t, h)
+	before := srvSnapshot(t, h)
 	for _, c := range []struct {
 		url    string
 		events []license.EventKind
@@ -96,7 +96,7 @@ func TestWebhook_W4_BadInputRegistersNothing(t *testing.T) {
 		}
 		assert.Zero(t, w)
 	}
-	assert.Equal(t, before, tkSnapshot(t, h))
+	assert.Equal(t, before, srvSnapshot(t, h))
 }
 
 // There are at most MaxWebhooks webhooks: one more is refused, and
@@ -116,14 +116,23 @@ func TestWebhook_MaxWebhooks(t *testing.T) {
 	assert.NoError(t, err)
 }
 
-// A webhook logs without its secret.
-func TestWebhook_LogValueRedactsTheSecret(t *testing.T) {
+// A webhook logs without its secret, and neither its log nor the vendor's
+// history shows a password in its URL (P5).
+func TestWebhook_LogValueAndHistoryRedactSecrets(t *testing.T) {
 	h := newWLHarness(t)
-	w, err := h.p.AddWebhook(h.ctx, "https://hooks.example/x", nil)
+	w, err := h.p.AddWebhook(h.ctx, "https://hooks:hunter2@hooks.example/x", nil)
 	require.NoError(t, err)
+	require.NoError(t, h.p.RemoveWebhook(h.ctx, w.ID))
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("added", "webhook", w)
 	assert.NotContains(t, buf.String(), w.Secret[len("whsec_"):])
+	assert.NotContains(t, buf.String(), "hunter2")
 	assert.Contains(t, buf.String(), "REDACTED")
-	assert.Contains(t, buf.String(), w.URL)
+	assert.Contains(t, buf.String(), "hooks.example/x")
+	hist, _, err := h.p.VendorHistory(h.ctx, 0, 10)
+	require.NoError(t, err)
+	for _, e := range hist {
+		assert.NotContains(t, e.Detail, "hunter2", "history entry %s", e.Action)
+	}
+	assert.Equal(t, "https://hooks:xxxxx@hooks.example/x", hist[0].Detail)
 }
