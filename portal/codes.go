@@ -305,6 +305,7 @@ func (s *OrgScope) RedeemCode(ctx context.Context, code, fingerprint string) (st
 		}
 		ac.Redemptions[fingerprint] = Redemption{Org: s.org, License: l.ID, Key: k, At: now}
 		v.Codes.Put(c, ac)
+		v.CodeLicenses.Put(l.ID, CodeLicense{Code: c, Org: s.org, Key: k, Start: now})
 		key = k
 		return nil
 	})

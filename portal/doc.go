@@ -9,4 +9,10 @@
 // customer operation goes through an [OrgScope], from [Portal.Org]. The
 // licenses, keys and events it works with are those of package license,
 // which is all an application that enforces its licenses needs to import.
+//
+// A license server built on a Portal finds there what it keeps beside:
+// the bearer tokens that authenticate its requests ([Portal.CreateToken],
+// [Portal.Authenticate]), the webhooks it posts events to
+// ([Portal.AddWebhook]), and the renewal of the licenses of activation
+// codes that applications ask for ([OrgScope.Renew], a license.Renewer).
 package portal

@@ -58,6 +58,12 @@ type PortalConfig struct {
 	// Zero means the default, 30 days; it must be shorter than
 	// [SubscriptionTerm].
 	ActivationGrace time.Duration
+	// RenewalWindow is how long before its end a license from an
+	// activation code may be renewed with [OrgScope.Renew] (N1). Zero
+	// means the applications' default Expiring window,
+	// license.DefaultPolicy().ExpiringWindow (30 days); set it to at
+	// least the ExpiringWindow of the applications' policy.
+	RenewalWindow time.Duration
 	// OnEvent receives the portal's events: restriction exceeded (D4) and
 	// usage levels (D6). It is called after the change is saved, outside
 	// any lock. Nil: events are dropped.
@@ -95,6 +101,12 @@ func NewPortal(cfg PortalConfig) (*Portal, error) {
 	}
 	if cfg.ActivationGrace < 0 || cfg.ActivationGrace >= SubscriptionTerm {
 		return nil, fmt.Errorf("%w: activation grace %v, want 0 to %v", license.ErrInvalidInput, cfg.ActivationGrace, SubscriptionTerm)
+	}
+	if cfg.RenewalWindow < 0 {
+		return nil, fmt.Errorf("%w: negative renewal window %v", license.ErrInvalidInput, cfg.RenewalWindow)
+	}
+	if cfg.RenewalWindow == 0 {
+		cfg.RenewalWindow = license.DefaultPolicy().ExpiringWindow
 	}
 	if cfg.Verifier == nil {
 		v, err := license.NewVerifier(cfg.Signer.VerifyingKey())

@@ -61,7 +61,9 @@ type HistoryStore interface {
 	PruneHistory(ctx context.Context, org string, before time.Time, w io.Writer) (n int, first, last int64, err error)
 }
 
-// Vendor is the vendor's document: what is shared by all organizations.
+// Vendor is the vendor's document: what is shared by all organizations,
+// and what a license server built on the portal keeps (its tokens and
+// webhooks).
 type Vendor struct {
 	Seq    int64         `json:"seq"`    // last number handed out, for IDs
 	Owners Table[string] `json:"owners"` // license ID → organization (P4)
@@ -79,6 +81,16 @@ type Vendor struct {
 	// Organizations lists the organizations [Portal.CreateOrganization]
 	// created, by ID.
 	Organizations Table[OrgSummary] `json:"organizations,omitzero"`
+	// Tokens are the bearer tokens of a license server, by token ID
+	// (W2): see [Portal.CreateToken].
+	Tokens Table[Token] `json:"tokens,omitzero"`
+	// Webhooks are the registered webhooks, by ID: see
+	// [Portal.AddWebhook].
+	Webhooks Table[Webhook] `json:"webhooks,omitzero"`
+	// CodeLicenses are the licenses the portal issued from activation
+	// codes, by redemption or by renewal, by license ID: what
+	// [OrgScope.Renew] needs to renew them (K5, R5).
+	CodeLicenses Table[CodeLicense] `json:"code_licenses,omitzero"`
 	// History is the vendor's own history: who created, issued or
 	// revoked what, and when (P5). Append-only, oldest first.
 	History []HistoryEntry `json:"history,omitempty"`
@@ -97,6 +109,9 @@ func (v *Vendor) Clone() *Vendor {
 	c.Upgrades = v.Upgrades.clone()
 	c.Customers = cloneCustomers(v.Customers)
 	c.Organizations = v.Organizations.clone()
+	c.Tokens = v.Tokens.clone()
+	c.Webhooks = v.Webhooks.clone()
+	c.CodeLicenses = v.CodeLicenses.clone()
 	c.History = slices.Clip(v.History)
 	return &c
 }
@@ -120,6 +135,9 @@ func (v *Vendor) begin() (rollback func()) {
 	v.Serials.begin()
 	v.Upgrades.begin()
 	v.Organizations.begin()
+	v.Tokens.begin()
+	v.Webhooks.begin()
+	v.CodeLicenses.begin()
 	seq, customers, history := v.Seq, v.Customers, v.History
 	v.Customers = cloneCustomers(v.Customers)
 	return func() {
@@ -130,6 +148,9 @@ func (v *Vendor) begin() (rollback func()) {
 		v.Serials.rollback(nil)
 		v.Upgrades.rollback(nil)
 		v.Organizations.rollback(nil)
+		v.Tokens.rollback(nil)
+		v.Webhooks.rollback(nil)
+		v.CodeLicenses.rollback(nil)
 		v.Seq, v.Customers, v.History = seq, customers, history
 	}
 }
@@ -143,6 +164,9 @@ func (v *Vendor) commit() {
 	v.Serials.commit()
 	v.Upgrades.commit()
 	v.Organizations.commit()
+	v.Tokens.commit()
+	v.Webhooks.commit()
+	v.CodeLicenses.commit()
 }
 
 // MemoryPortalStore is a [PortalStore] in memory: for tests, and for

@@ -10,4 +10,5 @@ import (
 // The in-memory store passes the conformance suite every portal store runs.
 func TestMemoryPortalStore_Conformance(t *testing.T) {
 	storetest.Portal(t, func(*testing.T) portal.PortalStore { return portal.NewMemoryPortalStore() })
+	storetest.Server(t, func(*testing.T) portal.PortalStore { return portal.NewMemoryPortalStore() }, nil)
 }

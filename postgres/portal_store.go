@@ -21,6 +21,7 @@ import (
 type portalSQL struct {
 	keys, devices, seats, groups, redeemed, levels           rowTable
 	owners, lives, codes, vouchers, serials, upgrades, vorgs rowTable
+	tokens, webhooks, codeLicenses                           rowTable // see migrations/0003
 
 	org, orgLock, insertOrg, updateOrg, orgExists string
 	vendor, vendorLock, updateVendor              string
@@ -38,7 +39,8 @@ func newPortalSQL(schema string) portalSQL {
 		owners: newRowTable(schema, "owners", false), lives: newRowTable(schema, "lives", false),
 		codes: newRowTable(schema, "codes", false), vouchers: newRowTable(schema, "vouchers", false),
 		serials: newRowTable(schema, "serials", false), upgrades: newRowTable(schema, "upgrades", false),
-		vorgs: newRowTable(schema, "vendor_orgs", false),
+		vorgs: newRowTable(schema, "vendor_orgs", false), tokens: newRowTable(schema, "tokens", false),
+		webhooks: newRowTable(schema, "webhooks", false), codeLicenses: newRowTable(schema, "code_licenses", false),
 
 		org:       "SELECT version, name, data FROM " + orgs + " WHERE id = $1",
 		orgLock:   "SELECT version, name, data FROM " + orgs + " WHERE id = $1 FOR UPDATE",
@@ -420,9 +422,9 @@ func queueAppend(b *pgx.Batch, sql, org string, newest, h []portal.HistoryEntry)
 
 // UpdateVendor runs fn on the vendor's data and saves what it changes,
 // as [Store.UpdateOrganization] does an organization's: its codes,
-// vouchers, serial numbers, upgrades, license owners and lives and
-// organization list are read, and locked, record by record as fn asks for
-// them, and its own row (the last number handed out, the index of
+// vouchers, serial numbers, upgrades, license owners and lives,
+// organization list, tokens, webhooks and code licenses are read, and
+// locked, record by record as fn asks for them, and its own row (the last number handed out, the index of
 // customers) is written only if no other update wrote it since. It
 // returns fn's error, as is, if fn fails.
 func (s *Store) UpdateVendor(ctx context.Context, fn func(*portal.Vendor) error) error {
@@ -480,6 +482,9 @@ func (s *Store) runVendor(ctx context.Context, fn func(*portal.Vendor) error, wr
 	v.Serials.SetSource(source[portal.Serial]{t, &q.serials, nil})
 	v.Upgrades.SetSource(source[portal.UpgradeNotice]{t, &q.upgrades, nil})
 	v.Organizations.SetSource(source[portal.OrgSummary]{t, &q.vorgs, nil})
+	v.Tokens.SetSource(source[portal.Token]{t, &q.tokens, nil})
+	v.Webhooks.SetSource(source[portal.Webhook]{t, &q.webhooks, nil})
+	v.CodeLicenses.SetSource(source[portal.CodeLicense]{t, &q.codeLicenses, nil})
 
 	err = fn(v)
 	if t.err != nil {
@@ -507,6 +512,8 @@ func (s *Store) runVendor(ctx context.Context, fn func(*portal.Vendor) error, wr
 		changes(b, t, &q.codes, nil, &v.Codes), changes(b, t, &q.vouchers, nil, &v.Vouchers),
 		changes(b, t, &q.serials, nil, &v.Serials), changes(b, t, &q.upgrades, nil, &v.Upgrades),
 		changes(b, t, &q.vorgs, nil, &v.Organizations),
+		changes(b, t, &q.tokens, nil, &v.Tokens), changes(b, t, &q.webhooks, nil, &v.Webhooks),
+		changes(b, t, &q.codeLicenses, nil, &v.CodeLicenses),
 	); err != nil {
 		return err
 	}

@@ -121,6 +121,12 @@ func TestConformance(t *testing.T) {
 	t.Run("Portal", func(t *testing.T) {
 		storetest.Portal(t, func(t *testing.T) portal.PortalStore { return MustOpen(t) })
 	})
+	t.Run("Server", func(t *testing.T) {
+		storetest.Server(t, func(t *testing.T) portal.PortalStore { return MustOpen(t) },
+			func(t *testing.T, s portal.PortalStore) portal.PortalStore {
+				return MustOpenSchema(t, s.(*postgres.Store).Schema())
+			})
+	})
 }
 
 func TestOpen(t *testing.T) {

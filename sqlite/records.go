@@ -69,6 +69,9 @@ var (
 	serials    = vendorEntity("serials")
 	upgrades   = vendorEntity("upgrades")
 	vendorOrgs = vendorEntity("vendor_orgs")
+	tokens     = vendorEntity("tokens")
+	webhooks   = vendorEntity("webhooks")
+	codeLics   = vendorEntity("code_licenses")
 )
 
 // key returns the arguments that name a record of e: org, if e is an

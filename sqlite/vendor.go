@@ -28,8 +28,8 @@ var (
 // UpdateVendor runs fn on the vendor's document and saves what it
 // changed, in one write transaction, as [Store.UpdateOrganization] does an
 // organization: fn reads the codes, vouchers, serials, upgrades, owners,
-// lives and organizations it asks for, and the store writes back those it
-// changed. A file with no vendor document yet gives fn an empty one, with
+// lives, organizations, tokens, webhooks and code licenses it asks for,
+// and the store writes back those it changed. A file with no vendor document yet gives fn an empty one, with
 // its maps made. It returns an error matching license.ErrCorrupt if a
 // record it reads does not decode, and fn's error, as is, if fn fails.
 func (s *Store) UpdateVendor(ctx context.Context, fn func(*portal.Vendor) error) error {
@@ -107,6 +107,9 @@ func openVendor(t *tx) (*portal.Vendor, *vendorRow, error) {
 	v.Serials.SetSource(source[portal.Serial]{t, serials, ""})
 	v.Upgrades.SetSource(source[portal.UpgradeNotice]{t, upgrades, ""})
 	v.Organizations.SetSource(source[portal.OrgSummary]{t, vendorOrgs, ""})
+	v.Tokens.SetSource(source[portal.Token]{t, tokens, ""})
+	v.Webhooks.SetSource(source[portal.Webhook]{t, webhooks, ""})
+	v.CodeLicenses.SetSource(source[portal.CodeLicense]{t, codeLics, ""})
 	if v.History, row.history, err = newestEntry(t, ""); err != nil {
 		return nil, nil, err
 	}
@@ -132,6 +135,9 @@ func saveVendor(t *tx, v *portal.Vendor, row *vendorRow) error {
 		save(t, serials, "", &v.Serials),
 		save(t, upgrades, "", &v.Upgrades),
 		save(t, vendorOrgs, "", &v.Organizations),
+		save(t, tokens, "", &v.Tokens),
+		save(t, webhooks, "", &v.Webhooks),
+		save(t, codeLics, "", &v.CodeLicenses),
 	} {
 		if err != nil {
 			return err

@@ -5,13 +5,15 @@
 //	func TestConformance(t *testing.T) {
 //		storetest.Installations(t, func(t *testing.T) license.Store { return mustOpen(t) })
 //		storetest.Portal(t, func(t *testing.T) portal.PortalStore { return mustOpen(t) })
+//		storetest.Server(t, func(t *testing.T) portal.PortalStore { return mustOpen(t) }, reopen)
 //	}
 //
 // newStore is called once per subtest and must return a new, empty store.
 // The suite covers creating, reading, updating and deleting; conflicting
 // writes; isolation between installations and between organizations;
 // concurrent writers (no update lost, no version given twice); the order
-// of an organization's history; large values; and bad input.
+// of an organization's history; large values; and bad input; and, with
+// Server, the tokens, webhooks and code licenses of a license server.
 package storetest
 
 import (
