@@ -377,24 +377,37 @@ func checkKeyID(id string) error {
 
 // stripSpace removes every space, tab, line break and other Unicode space
 // from s, so that keys survive e-mail and copy-paste (K4). A key without
-// spaces is returned as is, without allocating.
+// spaces is returned as is, without allocating; one with spaces costs one
+// allocation, since a verifier's cache looks up keys in their file form
+// too.
 func stripSpace(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf || asciiSpace(c) {
-			clean = false
-			break
-		}
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && !asciiSpace(s[i]) {
+		i++
 	}
-	if clean {
+	if i == len(s) {
 		return s
 	}
-	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			// As strings.Map would, this writes each invalid byte as
+			// U+FFFD.
+			for _, r := range s[i:] {
+				if !unicode.IsSpace(r) {
+					b.WriteRune(r)
+				}
+			}
+			break
 		}
-		return r
-	}, s)
+		if !asciiSpace(c) {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 func asciiSpace(c byte) bool {
