@@ -485,6 +485,15 @@ func TestKeyParsers_K4_NeverRepeatASigningKey(t *testing.T) {
 		"Verify":            func(s string) error { _, err := v.Verify(s); return err },
 		"DecodeUnverified":  func(s string) error { _, _, err := license.DecodeUnverified(s); return err },
 		"ParseCode":         func(s string) error { _, err := portal.ParseCode(s); return err },
+		"ParseVerifyingKeys": func(s string) error {
+			_, err := license.ParseVerifyingKeys("# trusted\n" + s + "\n")
+			return err
+		},
+		"VerifyingKeysFromEnv": func(s string) error {
+			t.Setenv("LICENSEKIT_TEST_LEAK", s)
+			_, err := license.VerifyingKeysFromEnv("LICENSEKIT_TEST_LEAK")
+			return err
+		},
 	}
 	leaks, leakyKeys := 0, 0
 	for _, s := range leaktest.Secrets(1000, 4) {
