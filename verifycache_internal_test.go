@@ -102,3 +102,31 @@ func TestVerifyCache_ForgetKeepsOthers(t *testing.T) {
 		t.Errorf("%d entries, %d in the map, %d bytes", n, len(c.byText), size)
 	}
 }
+
+// printableASCII, which reads eight bytes at a time, stops where a
+// byte-by-byte scan does, for every byte value at every position of a
+// word, and across the word boundary.
+func TestPrintableASCII_MatchesByteScan(t *testing.T) {
+	scan := func(s string) int {
+		for i := 0; i < len(s); i++ {
+			if s[i] <= ' ' || s[i] >= 0x80 {
+				return i
+			}
+		}
+		return len(s)
+	}
+	for n := range 20 {
+		for pos := range n {
+			for c := range 256 {
+				b := []byte(strings.Repeat("!", n))
+				b[pos] = byte(c)
+				if pos+1 < n {
+					b[pos+1] = 0x21 // the byte that a borrow reaches
+				}
+				if got, want := printableASCII(string(b)), scan(string(b)); got != want {
+					t.Fatalf("printableASCII(%q) = %d, want %d", b, got, want)
+				}
+			}
+		}
+	}
+}
