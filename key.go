@@ -387,21 +387,24 @@ func stripSpace(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	b.WriteString(s[:i])
-	for ; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			// As strings.Map would, this writes each invalid byte as
-			// U+FFFD.
-			for _, r := range s[i:] {
-				if !unicode.IsSpace(r) {
-					b.WriteRune(r)
-				}
-			}
-			break
+	for {
+		// Copy the run of printable ASCII, then look at the byte after it.
+		b.WriteString(s[:i])
+		if s = s[i:]; s == "" {
+			return b.String()
 		}
-		if !asciiSpace(c) {
-			b.WriteByte(c)
+		if c := s[0]; c >= utf8.RuneSelf {
+			break
+		} else if !asciiSpace(c) {
+			b.WriteByte(c) // another control character: not ours to drop
+		}
+		s = s[1:]
+		i = printableASCII(s)
+	}
+	// As strings.Map would, this writes each invalid byte as U+FFFD.
+	for _, r := range s {
+		if !unicode.IsSpace(r) {
+			b.WriteRune(r)
 		}
 	}
 	return b.String()

@@ -2,9 +2,11 @@ package license
 
 import (
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 )
 
 // testEntry returns a license to cache and a key that signed it.
@@ -127,6 +129,35 @@ func TestPrintableASCII_MatchesByteScan(t *testing.T) {
 					t.Fatalf("printableASCII(%q) = %d, want %d", b, got, want)
 				}
 			}
+		}
+	}
+}
+
+// stripSpace removes exactly what unicode.IsSpace calls a space, and
+// writes an invalid byte as U+FFFD, as strings.Map does (K4).
+func TestStripSpace_MatchesStringsMap(t *testing.T) {
+	want := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if unicode.IsSpace(r) {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	inputs := []string{"", " ", "LK1.a+b", "LK1.a+b\n", "\nLK1\r\n.a b\t", "a\x00b\x7fc\x1fd", "a\u00a0b\u2028c\u3000d",
+		"abc\xffdef ghi", "é ü", strings.Repeat("0123456789abcdef", 5) + "\n" + strings.Repeat("x", 70) + "\v\f"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []string{"a", "Z", "9", ".", "+", " ", "\n", "\t", "\x00", "\x85", "\u00a0", "é", "\xff", "\u2029"}
+	for range 2000 {
+		var b strings.Builder
+		for range rng.IntN(40) {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		inputs = append(inputs, b.String())
+	}
+	for _, s := range inputs {
+		if got, want := stripSpace(s), want(s); got != want {
+			t.Fatalf("stripSpace(%q) = %q, want %q", s, got, want)
 		}
 	}
 }
