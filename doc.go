@@ -43,7 +43,10 @@
 // [ErrMalformedKey], [ErrUnsupportedVersion], [ErrUnknownSigner],
 // [ErrRetiredSigner] or [ErrBadSignature]. To recognise a license seen
 // before, compare [License.Digest], the hash of the signed payload, never
-// signature bytes.
+// signature bytes. A Verifier remembers, within fixed bounds, the keys that
+// verified, so that verifying one again costs a lookup instead of a
+// signature check; [NewVerifierWithConfig] sets the bounds or turns this
+// off.
 //
 // # Time
 //

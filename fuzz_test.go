@@ -4,17 +4,21 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/licensekit/license"
 )
 
 // FuzzVerify feeds arbitrary text to Verify (K3). It must never panic,
 // and nothing verifies unless the signer made it: a text that verifies is,
 // once its whitespace is removed (K4), exactly the key the signer writes
-// for the license it carries.
+// for the license it carries. A Verifier without a cache gives the same
+// answer, also when the text is verified a second time, from the cache
+// (K2).
 func FuzzVerify(f *testing.F) {
 	sk := MustSigningKey(f, "acme.example", "fuzz")
 	other := MustSigningKey(f, "acme.example", "impostor")
-	v := MustVerifier(f, sk)
+	v, plain := MustVerifier(f, sk), uncached(f, sk)
 	full := MustSign(f, sk, fullLicense())
 	term := MustSign(f, sk, termLicense())
 	for _, seed := range []string{
@@ -33,6 +37,16 @@ func FuzzVerify(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
+		want, wantErr := plain.Verify(text)
+		for range 2 {
+			l, err := v.Verify(text)
+			if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+				t.Fatalf("with the cache: %v; without: %v", err, wantErr)
+			}
+			if diff := cmp.Diff(want, l); diff != "" {
+				t.Fatalf("the cache changes the license (-without +with):\n%s", diff)
+			}
+		}
 		l, err := v.Verify(text)
 		if err != nil {
 			if l != nil {

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -266,89 +265,6 @@ func FormatKeyFile(key string) []byte {
 	return append(out, '\n')
 }
 
-// Verifier checks license keys offline against the verifying keys it
-// trusts (K2). Trusting several keys at once allows key rotation: each
-// license key names its signer's key ID, and the verifier picks the
-// trusted key with that ID, or fails with [ErrUnknownSigner]. A key that
-// must no longer be accepted can be retired with Retire.
-//
-// The algorithm is always Ed25519: nothing in a license key chooses it
-// (K1). A Verifier is safe for concurrent use. The zero Verifier trusts no
-// key; use NewVerifier.
-type Verifier struct {
-	keys map[string]*trustedKey // by key ID; never changes after NewVerifier
-}
-
-type trustedKey struct {
-	VerifyingKey
-	retired atomic.Bool
-}
-
-// NewVerifier returns a verifier that trusts keys. It fails with
-// [ErrNoVerifyingKeys] when given none, [ErrMalformedVerifyingKey] for a
-// zero VerifyingKey, and [ErrDuplicateKeyID] when two different keys share
-// a key ID. The same key given twice is trusted once.
-func NewVerifier(keys ...VerifyingKey) (*Verifier, error) {
-	if len(keys) == 0 {
-		return nil, ErrNoVerifyingKeys
-	}
-	v := &Verifier{keys: make(map[string]*trustedKey, len(keys))}
-	for i, k := range keys {
-		if k.name == "" {
-			return nil, fmt.Errorf("%w: key %d is the zero VerifyingKey", ErrMalformedVerifyingKey, i)
-		}
-		id := k.KeyID()
-		if old, ok := v.keys[id]; ok {
-			if old.VerifyingKey != k {
-				return nil, fmt.Errorf("%w: %s", ErrDuplicateKeyID, id)
-			}
-			continue
-		}
-		v.keys[id] = &trustedKey{VerifyingKey: k}
-	}
-	return v, nil
-}
-
-// Retire stops the verifier from accepting license keys signed by the key
-// with the given key ID (name+hash): they then fail with
-// [ErrRetiredSigner]. It returns a [*SignerError] wrapping
-// [ErrUnknownSigner] when the verifier does not trust that key.
-func (v *Verifier) Retire(keyID string) error {
-	k, ok := v.keys[keyID]
-	if !ok {
-		return &SignerError{KeyID: keyID, Err: ErrUnknownSigner}
-	}
-	k.retired.Store(true)
-	return nil
-}
-
-// Verify checks a license key and returns the license it carries. Spaces
-// and line breaks anywhere in text are ignored (K4). It makes no network
-// call and reads no clock: whether the license is in force at a given
-// instant is [License.ValidAt]'s question, and the lifecycle's.
-//
-// A key that does not verify fails with an error matching, with
-// errors.Is, one of [ErrMalformedKey], [ErrUnsupportedVersion],
-// [ErrUnknownSigner] or [ErrRetiredSigner] (both also a [*SignerError]),
-// or [ErrBadSignature]. Any change to a valid key fails (K3).
-func (v *Verifier) Verify(text string) (*License, error) {
-	p, err := parseKey(text)
-	if err != nil {
-		return nil, err
-	}
-	k, ok := v.keys[p.keyID]
-	if !ok {
-		return nil, &SignerError{KeyID: p.keyID, Err: ErrUnknownSigner}
-	}
-	if k.retired.Load() {
-		return nil, &SignerError{KeyID: p.keyID, Err: ErrRetiredSigner}
-	}
-	if !ed25519.Verify(k.key[:], p.signed, p.sig[:]) {
-		return nil, ErrBadSignature
-	}
-	return decodeLicense(p.payload)
-}
-
 // DecodeUnverified decodes a license key without verifying its signature,
 // and returns the license and the key ID of the signer it claims. Nothing
 // it returns can be trusted: use it to inspect a key, never to grant
@@ -461,24 +377,61 @@ func checkKeyID(id string) error {
 
 // stripSpace removes every space, tab, line break and other Unicode space
 // from s, so that keys survive e-mail and copy-paste (K4). A key without
-// spaces is returned as is, without allocating.
+// spaces is returned as is, without allocating; one with spaces costs one
+// allocation, since a verifier's cache looks up keys in their file form
+// too.
 func stripSpace(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf || asciiSpace(c) {
-			clean = false
+	i := printableASCII(s)
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for {
+		// Copy the run of printable ASCII, then look at the byte after it.
+		b.WriteString(s[:i])
+		if s = s[i:]; s == "" {
+			return b.String()
+		}
+		if c := s[0]; c >= utf8.RuneSelf {
+			break
+		} else if !asciiSpace(c) {
+			b.WriteByte(c) // another control character: not ours to drop
+		}
+		s = s[1:]
+		i = printableASCII(s)
+	}
+	// As strings.Map would, this writes each invalid byte as U+FFFD.
+	for _, r := range s {
+		if !unicode.IsSpace(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// printableASCII returns the length of the longest prefix of s made of
+// bytes from '!' to 0x7f, which holds no space, eight bytes at a time: a
+// verifier's cache looks for the key in s each time it is verified again.
+func printableASCII(s string) int {
+	const low, high = 0x2121212121212121, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// A byte below '!' borrows in x-low, setting its high bit; a byte
+		// from 0x80 has it set already. A borrow only ever starts at such
+		// a byte, so the test is exact.
+		if (x-low|x)&high != 0 {
 			break
 		}
 	}
-	if clean {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
+	for ; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= utf8.RuneSelf {
+			break
 		}
-		return r
-	}, s)
+	}
+	return i
 }
 
 func asciiSpace(c byte) bool {
