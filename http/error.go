@@ -105,6 +105,8 @@ var errorTable = []errorCode{
 	// Key storage, devices, seats and groups (D1–D6, G1, G2).
 	{name: "portal.ErrKeyInStorage", err: portal.ErrKeyInStorage, status: http.StatusConflict, code: "key_in_storage"},
 	{name: "portal.ErrNoSuchKey", err: portal.ErrNoSuchKey, status: http.StatusNotFound, code: "no_such_key"},
+	{name: "portal.ErrNotFromCode", err: portal.ErrNotFromCode, status: http.StatusNotFound, code: "not_from_code"},
+	{name: "portal.ErrBadToken", err: portal.ErrBadToken, status: http.StatusUnauthorized, code: "bad_token", fixed: true},
 	{name: "portal.ErrNoSuchDevice", err: portal.ErrNoSuchDevice, status: http.StatusNotFound, code: "no_such_device"},
 	{name: "portal.ErrNoSuchSeat", err: portal.ErrNoSuchSeat, status: http.StatusNotFound, code: "no_such_seat"},
 	{name: "portal.ErrRestrictionExceeded", err: portal.ErrRestrictionExceeded, status: http.StatusConflict, code: "restriction_exceeded"},
@@ -166,7 +168,7 @@ var errorTable = []errorCode{
 	{name: "license.ErrDeleted", err: license.ErrDeleted, status: http.StatusForbidden, code: "deleted"},
 	{name: "license.ErrRevoked", err: license.ErrRevoked, status: http.StatusForbidden, code: "revoked"},
 	{name: "license.ErrAgreementRevoked", err: license.ErrAgreementRevoked, status: http.StatusForbidden, code: "agreement_revoked"},
-	{name: "license.ErrFeatureNotLicensed", err: license.ErrFeatureNotLicensed, status: http.StatusForbidden, code: "feature_not_licensed"},
+	{name: "license.ErrFeatureNotLicensed", err: license.ErrFeatureNotLicensed, status: http.StatusPaymentRequired, code: FeatureNotLicensed},
 	{name: "license.ErrClockRollback", err: license.ErrClockRollback, status: http.StatusForbidden, code: "clock_rollback"},
 	{name: "license.ErrTrialUsed", err: license.ErrTrialUsed, status: http.StatusConflict, code: "trial_used"},
 	{name: "license.ErrKeyHeld", err: license.ErrKeyHeld, status: http.StatusConflict, code: "key_held"},
@@ -188,6 +190,7 @@ var errorTable = []errorCode{
 	// Stores: their messages may name tables or files, so only the
 	// sentinel's text goes out.
 	{name: "license.ErrNotFound", err: license.ErrNotFound, status: http.StatusNotFound, code: "not_found", fixed: true},
+	{name: "license.ErrEnvNotSet", err: license.ErrEnvNotSet, status: http.StatusBadRequest, code: "env_not_set"},
 	{name: "license.ErrConflict", err: license.ErrConflict, status: http.StatusConflict, code: "conflict", fixed: true},
 	{name: "license.ErrCorrupt", err: license.ErrCorrupt, status: http.StatusInternalServerError, code: "corrupt", fixed: true},
 	// The general ones last.
