@@ -8,12 +8,15 @@
 //
 // Usage:
 //
-//	modproxy -repo DIR -out PROXYDIR MODDIR...
+//	modproxy [-deps-only] -repo DIR -out PROXYDIR MODDIR...
 //
 // Each MODDIR (such as sqlite) is served at the pseudo-version of the
-// repository's HEAD, printed one per line as "module@version"; the core
-// is served at each version a MODDIR's go.mod requires of it, read from
-// the commit that version names.
+// repository's HEAD, printed one per line as "module@version"; each module
+// of this repository that a MODDIR's go.mod requires (the core, and
+// others) is served at the version required, read from the commit that
+// version names. With -deps-only, only those are served, as the go.mod of
+// the working tree requires them: what "go mod tidy" of a nested module
+// needs (.ci/tidy).
 package main
 
 import (
@@ -38,6 +41,7 @@ const core = "github.com/licensekit/license"
 func main() {
 	repo := flag.String("repo", ".", "the repository")
 	out := flag.String("out", "", "the proxy directory to write")
+	depsOnly := flag.Bool("deps-only", false, "serve only what each MODDIR's go.mod, as it is in the working tree, requires of this repository")
 	flag.Parse()
 	if *out == "" || flag.NArg() == 0 {
 		log.Fatal("usage: modproxy -repo DIR -out PROXYDIR MODDIR...")
@@ -48,39 +52,48 @@ func main() {
 	}
 	served := map[string]bool{}
 	for _, dir := range flag.Args() {
-		gomod, err := git(*repo, "show", head+":"+dir+"/go.mod")
+		var gomod []byte
+		if *depsOnly {
+			gomod, err = os.ReadFile(filepath.Join(*repo, dir, "go.mod"))
+		} else {
+			var s string
+			s, err = git(*repo, "show", head+":"+dir+"/go.mod")
+			gomod = []byte(s)
+		}
 		if err != nil {
 			log.Fatal(err)
 		}
-		f, err := modfile.ParseLax(dir+"/go.mod", []byte(gomod), nil)
+		f, err := modfile.ParseLax(dir+"/go.mod", gomod, nil)
 		if err != nil {
 			log.Fatal(err)
 		}
-		v, err := serve(*repo, *out, f.Module.Mod.Path, dir, head)
-		if err != nil {
-			log.Fatal(err)
+		if !*depsOnly {
+			v, err := serve(*repo, *out, f.Module.Mod.Path, dir, head)
+			if err != nil {
+				log.Fatal(err)
+			}
+			fmt.Printf("%s@%s\n", f.Module.Mod.Path, v)
 		}
-		fmt.Printf("%s@%s\n", f.Module.Mod.Path, v)
 		for _, r := range f.Require {
-			if r.Mod.Path != core || served[r.Mod.Version] {
+			if r.Mod.Path != core && !strings.HasPrefix(r.Mod.Path, core+"/") || served[r.Mod.String()] {
 				continue
 			}
 			rev, err := module.PseudoVersionRev(r.Mod.Version)
 			if err != nil {
-				log.Fatalf("%s/go.mod requires %s %s, not a pseudo-version of a commit here: %v", dir, core, r.Mod.Version, err)
+				log.Fatalf("%s/go.mod requires %s, not a pseudo-version of a commit here: %v", dir, r.Mod, err)
 			}
 			full, err := git(*repo, "rev-parse", "--verify", rev+"^{commit}")
 			if err != nil {
-				log.Fatalf("%s/go.mod requires %s %s: no commit %s here", dir, core, r.Mod.Version, rev)
+				log.Fatalf("%s/go.mod requires %s: no commit %s here", dir, r.Mod, rev)
 			}
-			got, err := serve(*repo, *out, core, "", full)
+			got, err := serve(*repo, *out, r.Mod.Path, strings.TrimPrefix(strings.TrimPrefix(r.Mod.Path, core), "/"), full)
 			if err != nil {
 				log.Fatal(err)
 			}
 			if got != r.Mod.Version {
-				log.Fatalf("%s/go.mod requires %s %s, but that commit's pseudo-version is %s", dir, core, r.Mod.Version, got)
+				log.Fatalf("%s/go.mod requires %s, but that commit's pseudo-version is %s", dir, r.Mod, got)
 			}
-			served[r.Mod.Version] = true
+			served[r.Mod.String()] = true
 		}
 	}
 }
