@@ -332,7 +332,11 @@ type SeatTable struct {
 }
 
 // SeatSource is the [Source] of a [SeatTable]; LoadLicense returns the
-// seats of one license, so that its usage reads only those.
+// seats of one license, so that its usage reads only those. The portal
+// names each seat by its license's ID, "|", and what holds it, so that a
+// store may find a license's seats as one range of the seats' IDs (and
+// then keep only those whose License is that license: another license's
+// ID may start with this one's and "|").
 type SeatSource interface {
 	Source[Seat]
 	LoadLicense(license string) map[string]Seat

@@ -57,9 +57,12 @@ var (
 		put: prepared("INSERT INTO seats (org, id, data, license, device) VALUES (?, ?, ?, ?, ?) " +
 			"ON CONFLICT (org, id) DO UPDATE SET data = excluded.data, license = excluded.license, device = excluded.device"),
 		del: prepared("DELETE FROM seats WHERE org = ? AND id = ?"),
-		// Without statistics, SQLite would scan the organization's
-		// seats by their key rather than look the license up.
-		byLicense: prepared("SELECT id, data FROM seats INDEXED BY seats_by_license WHERE org = ? AND license = ?"),
+		// A seat's ID starts with its license's ID and "|" (see
+		// portal.SeatSource): a license's seats are one range of the
+		// table's key, and need no index of their own. The range may
+		// also hold the seats of a license whose ID starts the same:
+		// the license column tells them apart.
+		byLicense: prepared("SELECT id, data FROM seats WHERE org = ?1 AND id >= ?2 || '|' AND id < ?2 || '}' AND license = ?2"),
 	}
 
 	owners     = vendorEntity("owners")

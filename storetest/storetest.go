@@ -447,6 +447,41 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 			return nil
 		})
 	})
+	// A license's seats are its own, whatever the IDs of the others: a
+	// store that finds them by the start of their IDs must not count
+	// those of a license whose ID starts with this one's.
+	t.Run("SeatsOfLicensesSharingAPrefix", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.CreateOrganization(ctx, sampleOrganization("acme", 0)); err != nil {
+			t.Fatal(err)
+		}
+		seats := map[string]portal.Seat{
+			"L|device|pc-1":   {License: "L", Device: "pc-1", Units: 1},
+			"L|device|pc-2":   {License: "L", Device: "pc-2", Units: 2},
+			"L|x|device|pc-3": {License: "L|x", Device: "pc-3", Units: 4},
+			"L2|device|pc-4":  {License: "L2", Device: "pc-4", Units: 8},
+			"K|device|pc-5":   {License: "K", Device: "pc-5", Units: 16},
+		}
+		if err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
+			for id, st := range seats {
+				o.Seats.Put(id, st)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int{"L": 3, "L|x": 4, "L2": 8, "K": 16, "M": 0}
+		if err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
+			for lic, units := range want {
+				if _, got := o.Seats.Usage(lic); got != units {
+					t.Errorf("license %q uses %d units, want %d", lic, got, units)
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("HistoryOrder", func(t *testing.T) {
 		s := newStore(t)
 		o := sampleOrganization("acme", 0)
