@@ -200,48 +200,53 @@ func checkMultiProcessStore(ctx context.Context, t *testing.T, store portal.Port
 	for _, e := range history(t, store, "acme") {
 		actions[e.Action]++
 	}
+	// Read in the views, checked after them, so that the figures and
+	// failures point at the store's test.
+	var seats, devices, wallet, paid, redemptions int
+	var vo portal.Voucher
 	err := store.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
-		seats, devices := 0, o.Devices.Len()
 		for _, st := range o.Seats.All() {
 			if st.License == seatLicense {
 				seats++
 			}
 		}
-		t.Logf("database: %d devices, %d seats of %s, wallet %d, subscription paid %d, history %v",
-			devices, seats, seatLicense, o.Wallet[walletProduct], o.Subscriptions[walletProduct].Paid, actions)
-		// Redeeming the code also registers and seats the device it was
-		// redeemed on (K5, D3): one device and one assignment more.
-		if seats != seatQuantity || actions["seat.assign"] != seatQuantity+1 {
-			t.Errorf("%d seats of %s, %d assignments in the history; want %d and %d", seats, seatLicense, actions["seat.assign"], seatQuantity, seatQuantity+1)
-		}
-		if devices != multiProcesses*devicesEach+1 {
-			t.Errorf("%d devices, want %d: a registration was lost", devices, multiProcesses*devicesEach+1)
-		}
-		if w := o.Wallet[walletProduct]; w != 0 {
-			t.Errorf("wallet holds %d, want 0", w)
-		}
-		if paid := o.Subscriptions[walletProduct].Paid; paid != walletLicenses || actions["wallet.consume"] != walletLicenses {
-			t.Errorf("subscription paid %d, %d consumptions in the history; want %d", paid, actions["wallet.consume"], walletLicenses)
-		}
-		if actions["code.redeem"] != 1 || actions["voucher.convert"] != 1 {
-			t.Errorf("%d redemptions, %d conversions in the history; want 1 and 1 (all: %v)", actions["code.redeem"], actions["voucher.convert"], actions)
-		}
+		devices, wallet, paid = o.Devices.Len(), o.Wallet[walletProduct], o.Subscriptions[walletProduct].Paid
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = store.ViewVendor(ctx, func(v *portal.Vendor) error {
-		if n := len(v.Codes.Peek(code).Redemptions); n != 1 {
-			t.Errorf("the code has %d redemptions, want 1", n)
-		}
-		if vo := v.Vouchers.Peek(voucher); !vo.Converted || vo.Org != "acme" {
-			t.Errorf("the voucher is not converted: %+v", vo)
-		}
+		redemptions, vo = len(v.Codes.Peek(code).Redemptions), v.Vouchers.Peek(voucher)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Logf("database: %d devices, %d seats of %s, wallet %d, subscription paid %d, history %v",
+		devices, seats, seatLicense, wallet, paid, actions)
+	// Redeeming the code also registers and seats the device it was
+	// redeemed on (K5, D3): one device and one assignment more.
+	if seats != seatQuantity || actions["seat.assign"] != seatQuantity+1 {
+		t.Errorf("%d seats of %s, %d assignments in the history; want %d and %d", seats, seatLicense, actions["seat.assign"], seatQuantity, seatQuantity+1)
+	}
+	if devices != multiProcesses*devicesEach+1 {
+		t.Errorf("%d devices, want %d: a registration was lost", devices, multiProcesses*devicesEach+1)
+	}
+	if wallet != 0 {
+		t.Errorf("wallet holds %d, want 0", wallet)
+	}
+	if paid != walletLicenses || actions["wallet.consume"] != walletLicenses {
+		t.Errorf("subscription paid %d, %d consumptions in the history; want %d", paid, actions["wallet.consume"], walletLicenses)
+	}
+	if actions["code.redeem"] != 1 || actions["voucher.convert"] != 1 {
+		t.Errorf("%d redemptions, %d conversions in the history; want 1 and 1 (all: %v)", actions["code.redeem"], actions["voucher.convert"], actions)
+	}
+	if redemptions != 1 {
+		t.Errorf("the code has %d redemptions, want 1", redemptions)
+	}
+	if !vo.Converted || vo.Org != "acme" {
+		t.Errorf("the voucher is not converted: %+v", vo)
 	}
 }
 
