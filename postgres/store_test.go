@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/internal/licensetest"
 	"github.com/licensekit/license/portal"
 	"github.com/licensekit/license/postgres"
 	"github.com/licensekit/license/storetest"
@@ -664,4 +665,10 @@ func TestConcurrentUpdates(t *testing.T) {
 			return nil
 		})
 	})
+}
+
+// vendorKey returns a portal's signing key, the same in every process.
+func vendorKey(tb testing.TB) *license.SigningKey {
+	tb.Helper()
+	return licensetest.SigningKey(tb, "vendor", "licensekit postgres multi-process test")
 }

@@ -2,9 +2,7 @@ package postgres_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"sync/atomic"
@@ -17,10 +15,12 @@ import (
 	"github.com/licensekit/license"
 	"github.com/licensekit/license/portal"
 	"github.com/licensekit/license/postgres"
+	"github.com/licensekit/license/storetest"
 )
 
 // What TestSeatThroughput's processes share.
 const (
+	processes    = 4                         // seat clients in each phase but the first
 	orgEnv       = "LICENSEKIT_TEST_ORG"     // the organization a seat client works on
 	durationEnv  = "LICENSEKIT_TEST_PHASE"   // how long it works, as a Go duration
 	devicesPer   = 25                        // devices each client cycles through
@@ -62,7 +62,6 @@ type seatResult struct {
 // each phase, exactly what the processes did: as many assignments and
 // releases in the history as succeeded, and no seat left of the license.
 func TestSeatThroughput(t *testing.T) {
-	dsn := DSN(t)
 	if testing.Short() {
 		t.Skip("starts 13 processes; skipped in -short mode")
 	}
@@ -96,22 +95,11 @@ func TestSeatThroughput(t *testing.T) {
 	// assigned and released twice.
 	done := map[string]seatResult{"one": {Assigned: 2, Released: 2}}
 	run := func(name string, orgOf func(i int) string, n int) float64 {
-		var children []*child
-		for i := range n {
-			children = append(children, startChild(ctx, t, "TestSeatHelperProcess", roleEnv+"=seat-client",
-				schemaEnv+"="+schema, orgEnv+"="+orgOf(i), childEnv+"="+strconv.Itoa(i),
-				durationEnv+"="+phase.String(), dsnEnv+"="+dsn))
-		}
-		start := startTogether(t, children)
+		results, elapsed := storetest.RunProcesses[seatResult](ctx, t, "TestSeatHelperProcess", n, func(i int) []string {
+			return []string{schemaEnv + "=" + schema, orgEnv + "=" + orgOf(i), durationEnv + "=" + phase.String()}
+		})
 		ops := 0
-		for i, c := range children {
-			var r seatResult
-			if err := json.Unmarshal([]byte(c.line(t, "RESULT ")), &r); err != nil {
-				t.Fatalf("%s: process %d: %v", name, i, err)
-			}
-			if err := c.cmd.Wait(); err != nil {
-				t.Errorf("%s: process %d: %v\nstderr:\n%s", name, i, err, c.stderr.String())
-			}
+		for i, r := range results {
 			for _, u := range r.Unexpected {
 				t.Errorf("%s: process %d: unexpected error: %s", name, i, u)
 			}
@@ -121,7 +109,6 @@ func TestSeatThroughput(t *testing.T) {
 			done[orgOf(i)] = d
 			ops += r.Assigned + r.Released
 		}
-		elapsed := time.Since(start)
 		rate := float64(ops) / elapsed.Seconds()
 		t.Logf("%-6s %d process(es): %6d seat operations in %v: %5.0f/s", name, n, ops, elapsed.Round(time.Millisecond), rate)
 		for i := range n {
@@ -223,34 +210,21 @@ func checkSeats(ctx context.Context, t *testing.T, store *postgres.Store, org st
 // its opsLicense, on its own devices in turn, until its time is up or it has
 // done maxPhaseOps operations.
 func TestSeatHelperProcess(t *testing.T) {
-	if os.Getenv(roleEnv) != "seat-client" {
-		t.Skip("a helper process of TestSeatThroughput")
-	}
+	i := storetest.ChildNumber(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	phase, err := time.ParseDuration(os.Getenv(durationEnv))
 	if err != nil {
 		t.Fatal(err)
 	}
-	i, err := strconv.Atoi(os.Getenv(childEnv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := postgres.Open(ctx, os.Getenv(dsnEnv), postgres.WithSchema(os.Getenv(schemaEnv)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	p, err := portal.NewPortal(portal.PortalConfig{Signer: vendorKey(t), Store: store})
+	p, err := portal.NewPortal(portal.PortalConfig{Signer: vendorKey(t), Store: MustOpenSchema(t, os.Getenv(schemaEnv))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	org := os.Getenv(orgEnv)
 	scope := p.Org(portal.Actor{ID: "process-" + strconv.Itoa(i) + "@" + org, Org: org}, org)
 
-	fmt.Println("READY")
-	_, _ = io.Copy(io.Discard, os.Stdin) // until the parent closes it: go
-
+	storetest.ChildReady()
 	var r seatResult
 	start := time.Now()
 	for j := 0; r.Assigned+r.Released < maxPhaseOps && time.Since(start) < phase; j++ {
@@ -267,11 +241,7 @@ func TestSeatHelperProcess(t *testing.T) {
 		r.Released++
 	}
 	r.Seconds = time.Since(start).Seconds()
-	b, err := json.Marshal(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Println("RESULT " + string(b))
+	storetest.ChildReport(t, r)
 	if len(r.Unexpected) > 0 {
 		t.Fail()
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/internal/licensetest"
 	"github.com/licensekit/license/portal"
 	"github.com/licensekit/license/sqlite"
 	"github.com/licensekit/license/storetest"
@@ -45,4 +46,10 @@ func TestConformance(t *testing.T) {
 				return MustOpenPath(t, s.(*sqlite.Store).Path())
 			})
 	})
+}
+
+// vendorKey returns a portal's signing key, the same in every process.
+func vendorKey(tb testing.TB) *license.SigningKey {
+	tb.Helper()
+	return licensetest.SigningKey(tb, "vendor", "licensekit sqlite multi-process test")
 }

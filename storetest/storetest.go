@@ -14,6 +14,11 @@
 // concurrent writers (no update lost, no version given twice); the order
 // of an organization's history; large values; and bad input; and, with
 // Server, the tokens, webhooks and code licenses of a license server.
+//
+// RunMultiProcess checks a store that processes share, such as a database
+// file or server: that a code, a voucher, a seat or a wallet's license is
+// spent once, whichever process spends it. RunProcesses runs such
+// processes for other tests of a store.
 package storetest
 
 import (
