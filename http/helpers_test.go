@@ -286,6 +286,8 @@ func (h *harness) bodies() map[string]string {
 		"Revoke":               `{"reason":"fraud"}`,
 		"PruneVendorHistory":   `{"before":"2025-01-01T00:00:00Z"}`,
 		"PruneHistory":         `{"before":"2025-01-01T00:00:00Z"}`,
+		"CreateToken":          `{"principal":{"actor":{"id":"dave@acme","org":"acme"}},"name":"CI"}`,
+		"AddWebhook":           `{"url":"https://hooks.example/licenses","events":["renewed"]}`,
 		"AddKey":               `{"key":` + key + `}`,
 		"SetCustomData":        `{"value":"PO-1"}`,
 		"RegisterDevice":       `{"fingerprint":"y","os":"workstation"}`,
@@ -302,5 +304,6 @@ func (h *harness) bodies() map[string]string {
 		"ConvertVoucher":       `{"voucher":` + q(vouchers[0]) + `}`,
 		"GetKey":               `{"serial":` + q(serials[0]) + `,"registration":{"company":"C","contact":"D","email":"d@c.example"}}`,
 		"Upgrade":              `{"notification":` + q(codes[0]) + `,"product":"pro","quantity":1}`,
+		"Renew":                `{"software_id":"backup-agent","software_version":"4.2","locale":"fr-FR","license_id":"LK-A","from_partner":false}`,
 	}
 }
