@@ -36,7 +36,13 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	aliceSecret, _, _ := p.CreateToken(ctx, portal.Principal{Actor: portal.Actor{ID: "alice@acme", Org: "acme"}}, "Alice")
+	// The vendor makes the token of acme's administrator, and hands its
+	// secret over: no answer gives it again.
+	aliceSecret, _, err := vendor.CreateToken(ctx, portal.Principal{Actor: portal.Actor{ID: "alice@acme", Org: "acme"}}, "Alice")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	codes, _ := vendor.IssueActivationCodes(ctx, license.License{
 		ID: "PRO", Product: "backup", Scheme: license.SchemePerDevice, Quantity: 5,
 		IssuedAt: clk.Now(), Expiry: clk.Now().AddDate(1, 0, 0),
