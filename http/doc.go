@@ -62,9 +62,10 @@
 //
 // A webhook's secret, with which its deliveries are signed, is in the
 // answer of POST /v1/webhooks and in no other: GET /v1/webhooks lists the
-// webhooks without their secrets, so that what reads the list, or a
-// vendor's token stolen later, cannot forge deliveries. A lost secret is
-// replaced by removing the webhook and adding it again.
+// webhooks without their secrets (and with any password in their URLs
+// masked), so that what reads the list, or a vendor's token stolen later,
+// cannot forge deliveries. A lost secret is replaced by removing the
+// webhook and adding it again.
 //
 // POST /v1/orgs/{org}/renewals renews the license of an activation code
 // (R5): an application's [license.Manager] whose Renewer is the

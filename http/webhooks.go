@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"github.com/licensekit/license"
@@ -15,6 +16,7 @@ import (
 // stolen later, cannot forge deliveries that the receivers would take for
 // the server's. A receiver that lost its secret gets a new one by removing
 // the webhook and adding it again, which is also how a secret is rotated.
+// A password in a webhook's URL is a secret too: the listing masks it.
 
 // webhookRecord is portal.Webhook without its secret.
 type webhookRecord struct {
@@ -34,9 +36,23 @@ func addWebhook(c *call, in *addWebhookRequest) (portal.Webhook, error) {
 	return c.s.portal.AddWebhook(c.ctx(), in.URL, in.Events)
 }
 
-// webhookRecordOf returns w without its secret.
+// webhookRecordOf returns w without its secret, nor the password of its
+// URL.
 func webhookRecordOf(w portal.Webhook) webhookRecord {
-	return webhookRecord{ID: w.ID, URL: w.URL, Events: w.Events, Created: w.Created}
+	return webhookRecord{ID: w.ID, URL: maskPassword(w.URL), Events: w.Events, Created: w.Created}
+}
+
+// maskPassword returns the URL s with its password, if it has one,
+// replaced by "xxxxx"; any other URL as it is.
+func maskPassword(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); !ok {
+		return s
+	}
+	return u.Redacted()
 }
 
 // webhook returns the record as a portal.Webhook, whose Secret is empty.
@@ -57,13 +73,13 @@ func removeWebhook(c *call, _ *none) (none, error) {
 // for all if none is, as portal.Portal.AddWebhook does, and returns it
 // with its secret: keep the secret where the receiver verifies deliveries,
 // as no other answer gives it. The vendor's only.
-func (c *Client) AddWebhook(ctx context.Context, url string, events []license.EventKind) (portal.Webhook, error) {
-	return do[portal.Webhook](ctx, c, "AddWebhook", addWebhookRequest{URL: url, Events: events}, nil)
+func (c *Client) AddWebhook(ctx context.Context, rawURL string, events []license.EventKind) (portal.Webhook, error) {
+	return do[portal.Webhook](ctx, c, "AddWebhook", addWebhookRequest{URL: rawURL, Events: events}, nil)
 }
 
 // Webhooks lists the registered webhooks, by ID, as
-// portal.Portal.Webhooks does, but each without its Secret. The vendor's
-// only.
+// portal.Portal.Webhooks does, but each without its Secret, and with the
+// password of its URL, if any, masked. The vendor's only.
 func (c *Client) Webhooks(ctx context.Context) ([]portal.Webhook, error) {
 	recs, err := do[[]webhookRecord](ctx, c, "ListWebhooks", nil, nil)
 	return convert(recs, webhookRecord.webhook), err

@@ -92,4 +92,14 @@ func TestServer_WebhookSecretIsGivenOnce(t *testing.T) {
 	if hooks, err := h.vendor.Webhooks(h.ctx); err != nil || len(hooks) != 0 {
 		t.Errorf("Webhooks after RemoveWebhook = %+v, %v; want none", hooks, err)
 	}
+
+	// A password in the URL is a secret too: the listing masks it.
+	basic, err := h.vendor.AddWebhook(h.ctx, "https://lk:hunter2@hooks.example/licenses", nil)
+	if err != nil || basic.URL != "https://lk:hunter2@hooks.example/licenses" {
+		t.Fatalf("AddWebhook with a password = %+v, %v; want its URL whole", basic, err)
+	}
+	if list := h.send("GET", "/v1/webhooks", vendorToken, ""); strings.Contains(list.Body, "hunter2") ||
+		!strings.Contains(list.Body, "https://lk:xxxxx@hooks.example/licenses") {
+		t.Errorf("GET /v1/webhooks = %s; want the URL's password masked", list.Body)
+	}
 }
