@@ -49,7 +49,7 @@ func checkInHarness(b *testing.B, devices int) (*harness, *http.Request) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+acmeToken)
+	req.Header.Set("Authorization", h.bearer(acmeToken))
 	return h, req
 }
 

@@ -174,6 +174,37 @@ func TestClient_W1_EveryRouteHasItsMethod(t *testing.T) {
 	}
 	must("Undelegate", acme.Undelegate(ctx, "reseller"))
 
+	// Bearer tokens (W2) and webhooks: the secrets come once, at creation.
+	secret, tok, err := h.vendor.CreateToken(ctx, portal.Principal{Actor: portal.Actor{ID: "ci@acme", Org: "acme"}}, "CI")
+	must("CreateToken", err)
+	toks, _, err := h.vendor.Tokens(ctx, "", 10)
+	must("Tokens", err)
+	if secret == "" || tok.Hash != "" || tok.Principal.Actor.ID != "ci@acme" || !tok.Created.Equal(h.clk.Now()) ||
+		!slices.Contains(toks, tok) { // the harness's 4, and this one, each without its hash
+		t.Fatalf("CreateToken = %q, %+v; Tokens = %+v", secret, tok, toks)
+	}
+	if _, err := h.client(secret).Org("acme").Devices(ctx); err != nil {
+		t.Fatalf("the new token's Devices: %v", err)
+	}
+	must("RevokeToken", h.vendor.RevokeToken(ctx, tok.ID))
+	hook, err := h.vendor.AddWebhook(ctx, "https://hooks.example/licenses", []license.EventKind{license.EventRenewed})
+	must("AddWebhook", err)
+	hooks, err := h.vendor.Webhooks(ctx)
+	must("Webhooks", err)
+	if hook.Secret == "" || len(hooks) != 1 || hooks[0].ID != hook.ID || hooks[0].Secret != "" ||
+		!slices.Equal(hooks[0].Events, []license.EventKind{license.EventRenewed}) {
+		t.Fatalf("AddWebhook = %+v; Webhooks = %+v", hook, hooks)
+	}
+	must("RemoveWebhook", h.vendor.RemoveWebhook(ctx, hook.ID))
+
+	// Renewal of the code's license, within 30 days of its end (R5, N1).
+	h.clk.Set(lc.Expiry.Add(-10 * license.Day))
+	renewal, err := acme.Renew(ctx, license.RenewalRequest{SoftwareID: "backup-agent", LicenseID: lc.ID})
+	must("Renew", err)
+	if rl, _, err := license.DecodeUnverified(renewal); err != nil || rl.ID == lc.ID || !rl.Start.Equal(lc.Expiry) {
+		t.Fatalf("Renew = %+v, %v; want a new license from %v", rl, err, lc.Expiry)
+	}
+
 	// Histories and the vendor's listings (P5).
 	orgs, next, err := h.vendor.Organizations(ctx, "", 2)
 	must("Organizations", err)

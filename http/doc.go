@@ -6,10 +6,11 @@
 // [Server] serves every operation of [portal.Portal] and
 // [portal.OrgScope] as one route under /v1 (W1): the vendor's (creating
 // organizations; issuing activation codes, serial numbers, vouchers and
-// upgrades; revoking licenses; the vendor's history) and each
-// organization's, under /v1/orgs/{org}/ (key storage, devices and seats,
-// license groups, wallet and subscriptions, redeeming codes, vouchers,
-// serial numbers and upgrades, delegation to partners, history). Bodies
+// upgrades; revoking licenses; the vendor's history; the server's bearer
+// tokens and webhooks) and each organization's, under /v1/orgs/{org}/
+// (key storage, devices and seats, license groups, wallet and
+// subscriptions, redeeming codes, vouchers, serial numbers and upgrades,
+// renewing the licenses of codes, delegation to partners, history). Bodies
 // are JSON, in both directions; GET /v1/openapi.json serves the OpenAPI
 // 3.1 document of every route, made from the same table as the routes
 // themselves.
@@ -36,13 +37,44 @@
 //
 // Every route but the OpenAPI document needs a bearer token, sent as
 // "Authorization: Bearer <secret>" (W2). [ServerConfig.Auth] tells who the
-// secret names, as a [portal.Principal]; a missing or unknown token is
-// 401 "unauthenticated". A vendor's principal may call the vendor's routes
-// and act on every organization, as a member of it, with its own ID in
-// the histories (P5). An organization's principal may not call the
-// vendor's routes (403 "vendor_only"), and reaches what the portal lets
-// its actor reach: its own organization, and the customers that delegated
-// to it (V4).
+// secret names, as a [portal.Principal]; a missing, unknown or revoked
+// token is 401 "unauthenticated". A vendor's principal may call the
+// vendor's routes and act on every organization, as a member of it, with
+// its own ID in the histories (P5). An organization's principal may not
+// call the vendor's routes (403 "vendor_only"), and reaches what the
+// portal lets its actor reach: its own organization, and the customers
+// that delegated to it (V4).
+//
+// The portal keeps the tokens, hashed, and is the Authenticator a
+// deployed server is given. The vendor's first token is made on the
+// server's machine with [portal.Portal.CreateToken]; the others, for the
+// vendor's people and services or for an organization's, through POST
+// /v1/tokens, whose answer is the only one that carries the token's
+// secret. No answer carries a token's hash, which would let its reader
+// test guesses offline. DELETE /v1/tokens/{token} revokes a token: its
+// next request is 401.
+//
+// Making and revoking tokens is the vendor's alone, an organization's
+// administrator included: the portal knows no roles within an
+// organization, so a token one of its members made would reach all that
+// an administrator's reaches, and a leaked token could mint others that
+// outlive its revocation. An organization asks the vendor for its tokens.
+//
+// A webhook's secret, with which its deliveries are signed, is in the
+// answer of POST /v1/webhooks and in no other: GET /v1/webhooks lists the
+// webhooks without their secrets (and with any password in their URLs
+// masked), so that what reads the list, or a vendor's token stolen later,
+// cannot forge deliveries. A lost secret is replaced by removing the
+// webhook and adding it again.
+//
+// POST /v1/orgs/{org}/renewals renews the license of an activation code
+// (R5): an application's [license.Manager] whose Renewer is the
+// [OrgClient] of its organization asks it at the end of the license's
+// validity. The application then holds an organization's token, with all
+// the rights of the organization's: give it a token of its own actor
+// (such as "renewals@acme"), which the histories name and which can be
+// revoked alone, and keep it off machines the organization does not
+// control.
 //
 // # What it cannot stop
 //

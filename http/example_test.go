@@ -24,16 +24,22 @@ func Example() {
 	signer, _ := license.GenerateSigningKey("vendor", bytes.NewReader(make([]byte, 32)))
 	p, _ := portal.NewPortal(portal.PortalConfig{Signer: signer, Clock: clk})
 
-	// The tokens would be the portal's own; here, a fixed map.
-	srv, _ := lkhttp.NewServer(lkhttp.ServerConfig{Portal: p, Clock: clk, Auth: tokens{
-		"vendor-secret": {Vendor: true, Actor: portal.Actor{ID: "ops@vendor"}},
-		"acme-secret":   {Actor: portal.Actor{ID: "alice@acme", Org: "acme"}},
-	}})
+	// The portal keeps the tokens, and authenticates the requests. The
+	// vendor's first token is made on the server's machine.
+	srv, _ := lkhttp.NewServer(lkhttp.ServerConfig{Portal: p, Clock: clk, Auth: p})
 	ts := httptest.NewServer(srv) // in production: TLS, behind the deployer's proxy
 	defer ts.Close()
+	opsSecret, _, _ := p.CreateToken(ctx, portal.Principal{Vendor: true, Actor: portal.Actor{ID: "ops@vendor"}}, "operations")
 
-	vendor, _ := lkhttp.NewClient(ts.URL, "vendor-secret", lkhttp.ClientConfig{})
+	vendor, _ := lkhttp.NewClient(ts.URL, opsSecret, lkhttp.ClientConfig{})
 	if err := vendor.CreateOrganization(ctx, "acme", "Acme Corp"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	// The vendor makes the token of acme's administrator, and hands its
+	// secret over: no answer gives it again.
+	aliceSecret, _, err := vendor.CreateToken(ctx, portal.Principal{Actor: portal.Actor{ID: "alice@acme", Org: "acme"}}, "Alice")
+	if err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -42,7 +48,7 @@ func Example() {
 		IssuedAt: clk.Now(), Expiry: clk.Now().AddDate(1, 0, 0),
 	}, 1, 1)
 
-	admin, _ := lkhttp.NewClient(ts.URL, "acme-secret", lkhttp.ClientConfig{})
+	admin, _ := lkhttp.NewClient(ts.URL, aliceSecret, lkhttp.ClientConfig{})
 	acme := admin.Org("acme")
 	_, l, err := acme.RedeemCode(ctx, codes[0], "laptop-1")
 	if err != nil {

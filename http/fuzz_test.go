@@ -36,7 +36,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		rt := bodyRoutes[int(i)%len(bodyRoutes)]
 		before := h.snapshot()
 		req := httptest.NewRequest(rt.Method, fill(rt, "acme"), strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+vendorToken)
+		req.Header.Set("Authorization", h.bearer(vendorToken))
 		w := httptest.NewRecorder()
 		srv.ServeHTTP(w, req)
 		if w.Code >= 500 {

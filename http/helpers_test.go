@@ -3,7 +3,6 @@ package http_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,21 +18,9 @@ import (
 	"github.com/licensekit/license/portal"
 )
 
-// tokens is an Authenticator over a map of secrets, until the portal
-// keeps tokens itself.
-type tokens map[string]portal.Principal
-
-var errUnknownToken = errors.New("unknown token")
-
-func (t tokens) Authenticate(_ context.Context, secret string) (portal.Principal, error) {
-	p, ok := t[secret]
-	if !ok {
-		return portal.Principal{}, errUnknownToken
-	}
-	return p, nil
-}
-
-// The harness's tokens.
+// The harness's tokens, by name: the portal makes each a token of its
+// principal, and the harness sends that token's secret for the name.
+// Any other name is sent as it is, and is no token.
 const (
 	vendorToken = "vendor-secret"
 	acmeToken   = "acme-secret"   // alice, an administrator of acme
@@ -41,9 +28,18 @@ const (
 	resellToken = "reseller-secret"
 )
 
+// principals are who the harness's tokens authenticate.
+var principals = map[string]portal.Principal{
+	vendorToken: {Vendor: true, Actor: portal.Actor{ID: "ops@vendor"}},
+	acmeToken:   {Actor: portal.Actor{ID: "alice@acme", Org: "acme"}},
+	globexToken: {Actor: portal.Actor{ID: "bob@globex", Org: "globex"}},
+	resellToken: {Actor: portal.Actor{ID: "carol@reseller", Org: "reseller"}},
+}
+
 // harness is a server over loopback: a portal on a mock clock over a
-// MemoryPortalStore, with organizations acme, globex and reseller, and a
-// client for each of the harness's tokens.
+// MemoryPortalStore, which is also the server's Authenticator, with
+// organizations acme, globex and reseller, and a client for each of the
+// harness's tokens.
 type harness struct {
 	tb     testing.TB
 	ctx    context.Context
@@ -56,6 +52,8 @@ type harness struct {
 	acme   *lkhttp.Client
 	globex *lkhttp.Client
 	resell *lkhttp.Client
+
+	secrets map[string]string // the secret of each of the harness's tokens, by name
 
 	mu   sync.Mutex
 	seen map[string]string // the pattern each request matched
@@ -72,12 +70,7 @@ func newHarness(tb testing.TB, configure ...func(*lkhttp.ServerConfig)) *harness
 		tb.Fatalf("NewPortal: %v", err)
 	}
 	h.p = p
-	cfg := lkhttp.ServerConfig{Portal: p, Clock: h.clk, Auth: tokens{
-		vendorToken: {Vendor: true, Actor: portal.Actor{ID: "ops@vendor"}},
-		acmeToken:   {Actor: portal.Actor{ID: "alice@acme", Org: "acme"}},
-		globexToken: {Actor: portal.Actor{ID: "bob@globex", Org: "globex"}},
-		resellToken: {Actor: portal.Actor{ID: "carol@reseller", Org: "reseller"}},
-	}}
+	cfg := lkhttp.ServerConfig{Portal: p, Clock: h.clk, Auth: p}
 	for _, c := range configure {
 		c(&cfg)
 	}
@@ -92,16 +85,41 @@ func newHarness(tb testing.TB, configure ...func(*lkhttp.ServerConfig)) *harness
 		h.seen[r.Method+" "+r.URL.Path] = r.Pattern // the mux sets the pattern it matched
 	}))
 	tb.Cleanup(h.srv.Close)
+	// The vendor's first token comes from the portal itself, as a
+	// server's operator makes it; the organizations' need them to exist.
+	h.secrets = map[string]string{}
+	h.mint(vendorToken)
 	h.vendor = h.client(vendorToken)
-	h.acme = h.client(acmeToken)
-	h.globex = h.client(globexToken)
-	h.resell = h.client(resellToken)
 	for _, org := range []string{"acme", "globex", "reseller"} {
 		if err := h.vendor.CreateOrganization(h.ctx, org, org+" Inc."); err != nil {
 			tb.Fatalf("CreateOrganization(%s): %v", org, err)
 		}
 	}
+	for _, name := range []string{acmeToken, globexToken, resellToken} {
+		h.mint(name)
+	}
+	h.acme = h.client(acmeToken)
+	h.globex = h.client(globexToken)
+	h.resell = h.client(resellToken)
 	return h
+}
+
+// mint makes the harness's token name in the portal.
+func (h *harness) mint(name string) {
+	h.tb.Helper()
+	secret, _, err := h.p.CreateToken(h.ctx, principals[name], name)
+	if err != nil {
+		h.tb.Fatalf("CreateToken(%s): %v", name, err)
+	}
+	h.secrets[name] = secret
+}
+
+// bearer returns the Authorization header of the harness's token name.
+func (h *harness) bearer(name string) string {
+	if s, ok := h.secrets[name]; ok {
+		return "Bearer " + s
+	}
+	return "Bearer " + name
 }
 
 // patterns returns the patterns the requests so far matched.
@@ -118,6 +136,9 @@ func (h *harness) patterns() map[string]bool {
 // client returns a client of the harness's server with token.
 func (h *harness) client(token string) *lkhttp.Client {
 	h.tb.Helper()
+	if s, ok := h.secrets[token]; ok {
+		token = s
+	}
 	c, err := lkhttp.NewClient(h.srv.URL, token, lkhttp.ClientConfig{HTTPClient: h.srv.Client()})
 	if err != nil {
 		h.tb.Fatalf("NewClient: %v", err)
@@ -200,7 +221,7 @@ func (h *harness) send(method, path, token, body string) answer {
 		h.tb.Fatal(err)
 	}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Authorization", h.bearer(token))
 	}
 	resp, err := h.srv.Client().Do(req)
 	if err != nil {
@@ -265,6 +286,8 @@ func (h *harness) bodies() map[string]string {
 		"Revoke":               `{"reason":"fraud"}`,
 		"PruneVendorHistory":   `{"before":"2025-01-01T00:00:00Z"}`,
 		"PruneHistory":         `{"before":"2025-01-01T00:00:00Z"}`,
+		"CreateToken":          `{"principal":{"actor":{"id":"dave@acme","org":"acme"}},"name":"CI"}`,
+		"AddWebhook":           `{"url":"https://hooks.example/licenses","events":["renewed"]}`,
 		"AddKey":               `{"key":` + key + `}`,
 		"SetCustomData":        `{"value":"PO-1"}`,
 		"RegisterDevice":       `{"fingerprint":"y","os":"workstation"}`,
@@ -281,5 +304,6 @@ func (h *harness) bodies() map[string]string {
 		"ConvertVoucher":       `{"voucher":` + q(vouchers[0]) + `}`,
 		"GetKey":               `{"serial":` + q(serials[0]) + `,"registration":{"company":"C","contact":"D","email":"d@c.example"}}`,
 		"Upgrade":              `{"notification":` + q(codes[0]) + `,"product":"pro","quantity":1}`,
+		"Renew":                `{"software_id":"backup-agent","software_version":"4.2","locale":"fr-FR","license_id":"LK-A","from_partner":false}`,
 	}
 }

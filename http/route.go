@@ -86,10 +86,9 @@ var (
 const defaultLimit = 100
 
 // routes is the route table: every operation of the API. Routes to come
-// (bearer tokens, webhooks, renewals, and the devices' activation,
-// check-in, leases and revocation list) take paths of their own beside
-// these: /v1/tokens, /v1/webhooks, /v1/orgs/{org}/renewals,
-// /v1/activations, /v1/checkins, /v1/leases, /v1/revocations.
+// (the devices' activation, check-in, leases and revocation list) take
+// paths of their own beside these: /v1/activations, /v1/checkins,
+// /v1/leases, /v1/revocations.
 var routes = []route{
 	op("GET", "/v1/openapi.json", "GetOpenAPI", "The OpenAPI document of this API.", public, getOpenAPI),
 
@@ -109,6 +108,14 @@ var routes = []route{
 	op("GET", "/v1/history", "VendorHistory", "The vendor's history, newest first (P5).", vendorOnly, vendorHistory, beforeParam, limitParam),
 	op("POST", "/v1/history/prune", "PruneVendorHistory", "Remove the vendor's history before an instant, and return it.", vendorOnly, pruneVendorHistory),
 	op("POST", "/v1/orgs/{org}/history/prune", "PruneHistory", "Remove an organization's history before an instant, and return it.", vendorOnly, pruneHistory),
+
+	// The server's own: bearer tokens (W2) and webhooks, the vendor's.
+	op("POST", "/v1/tokens", "CreateToken", "Make a bearer token for the vendor or an organization's actor; the answer is the only one with its secret (W2).", vendorOnly, createToken),
+	op("GET", "/v1/tokens", "ListTokens", "List the bearer tokens, revoked or not, by ID, without their secrets or hashes (W2).", vendorOnly, listTokens, afterParam, limitParam),
+	op("DELETE", "/v1/tokens/{token}", "RevokeToken", "Revoke a bearer token for good (W2).", vendorOnly, revokeToken),
+	op("POST", "/v1/webhooks", "AddWebhook", "Register a webhook; the answer is the only one with its secret.", vendorOnly, addWebhook),
+	op("GET", "/v1/webhooks", "ListWebhooks", "List the webhooks, by ID, without their secrets.", vendorOnly, listWebhooks),
+	op("DELETE", "/v1/webhooks/{webhook}", "RemoveWebhook", "Remove a webhook.", vendorOnly, removeWebhook),
 
 	// An organization's: key storage (D1, D2, V3).
 	op("GET", "/v1/orgs/{org}/keys", "ListKeys", "The key storage, with each key's usage (D1).", authenticated, listKeys),
@@ -153,6 +160,7 @@ var routes = []route{
 	op("POST", "/v1/orgs/{org}/voucher-conversions", "ConvertVoucher", "Convert a voucher into a license key (K6).", authenticated, convertVoucher),
 	op("POST", "/v1/orgs/{org}/serial-registrations", "GetKey", "Register a serial number for its license key (V1).", authenticated, getKey),
 	op("POST", "/v1/orgs/{org}/upgrades", "Upgrade", "Take up an upgrade the vendor offered (V2).", authenticated, upgrade),
+	op("POST", "/v1/orgs/{org}/renewals", "Renew", "Renew a license of an activation code at the end of its validity (R5, N1–N3).", authenticated, renew),
 
 	// Delegation to partners (V4), and the history (P5).
 	op("GET", "/v1/orgs/{org}/delegations", "ListDelegations", "The organization's delegations to partners (V4).", authenticated, listDelegations),
