@@ -48,12 +48,14 @@ const (
 	flagsKnown = flagTrial | flagStart | flagExpiry | flagTerm | flagActivateBy
 )
 
+// str8 adds s, prefixed by its length in one byte.
+func str8(b *cryptobyte.Builder, s string) {
+	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes([]byte(s)) })
+}
+
 // encodeLicense returns the canonical bytes of a valid license.
 func encodeLicense(l *License) ([]byte, error) {
 	b := cryptobyte.NewFixedBuilder(make([]byte, 0, payloadSize(l)))
-	str8 := func(b *cryptobyte.Builder, s string) {
-		b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes([]byte(s)) })
-	}
 	str8(b, l.ID)
 	str8(b, l.Product)
 	str8(b, l.Edition)

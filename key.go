@@ -240,13 +240,20 @@ func (k *SigningKey) Sign(l *License) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("license: encoding %q: %w", l.ID, err)
 	}
-	buf := make([]byte, 0, len(k.prefix)+b64.EncodedLen(len(payload))+1+sigLen)
-	buf = append(buf, k.prefix...)
+	return k.sign(k.prefix, payload), nil
+}
+
+// sign returns the text of a signed object: prefix (the object's prefix,
+// format version and the key's ID, then '.'), the payload in base64url,
+// '.', and the Ed25519 signature of all that comes before it.
+func (k *SigningKey) sign(prefix string, payload []byte) string {
+	buf := make([]byte, 0, len(prefix)+b64.EncodedLen(len(payload))+1+sigLen)
+	buf = append(buf, prefix...)
 	buf = b64.AppendEncode(buf, payload)
 	sig := ed25519.Sign(k.priv, buf)
 	buf = append(buf, '.')
 	buf = b64.AppendEncode(buf, sig)
-	return string(buf), nil
+	return string(buf)
 }
 
 // FormatKeyFile returns the file form of a license key: the key cut into
@@ -291,21 +298,30 @@ type parsedKey struct {
 
 // parseKey splits a license key's text into its parts, strictly.
 func parseKey(text string) (parsedKey, error) {
+	return parseSigned(text, keyPrefix, MaxKeySize, ErrMalformedKey)
+}
+
+// parseSigned splits the text of a signed object of this package (a
+// license key, an activation certificate, a revocation list) into its
+// parts, strictly: prefix and the format version, the signer's key ID, the
+// payload and the signature. Its errors wrap malformed, but for a version
+// it does not read (ErrUnsupportedVersion).
+func parseSigned(text, prefix string, maxSize int, malformed error) (parsedKey, error) {
 	var p parsedKey
 	bad := func(why string) (parsedKey, error) {
-		return parsedKey{}, fmt.Errorf("%w: %s", ErrMalformedKey, why)
+		return parsedKey{}, fmt.Errorf("%w: %s", malformed, why)
 	}
-	if len(text) > MaxKeySize {
-		return bad(fmt.Sprintf("%d bytes, at most %d", len(text), MaxKeySize))
+	if len(text) > maxSize {
+		return bad(fmt.Sprintf("%d bytes, at most %d", len(text), maxSize))
 	}
 	text = stripSpace(text)
-	rest, ok := strings.CutPrefix(text, keyPrefix)
+	rest, ok := strings.CutPrefix(text, prefix)
 	if !ok {
-		return bad("it does not start with " + keyPrefix)
+		return bad("it does not start with " + prefix)
 	}
 	ver, rest, ok := strings.Cut(rest, ".")
 	if !ok || !isVersion(ver) {
-		return bad("no format version after " + keyPrefix)
+		return bad("no format version after " + prefix)
 	}
 	if ver != strconv.Itoa(Version) {
 		return parsedKey{}, fmt.Errorf("%w: version %s, this package reads version %d", ErrUnsupportedVersion, textfield.QuoteShort(ver), Version)
@@ -323,7 +339,7 @@ func parseKey(text string) (parsedKey, error) {
 		return bad("no payload")
 	}
 	id, payload64 := rest[:dot], rest[dot+1:]
-	if err := checkKeyID(id); err != nil {
+	if err := checkKeyID(id, malformed); err != nil {
 		return parsedKey{}, err
 	}
 	p.keyID = id
@@ -360,17 +376,18 @@ func isVersion(s string) bool {
 	return true
 }
 
-// checkKeyID checks that a license key's key ID has the form name+hash.
-func checkKeyID(id string) error {
+// checkKeyID checks that a signed object's key ID has the form name+hash;
+// its errors wrap malformed, the error of that kind of object.
+func checkKeyID(id string, malformed error) error {
 	name, hash, ok := strings.Cut(id, "+")
 	if !ok {
-		return fmt.Errorf("%w: key ID %s is not name+hash", ErrMalformedKey, textfield.QuoteShort(id))
+		return fmt.Errorf("%w: key ID %s is not name+hash", malformed, textfield.QuoteShort(id))
 	}
 	if why := keyNameProblem(name); why != "" {
-		return fmt.Errorf("%w: %w: %s %s", ErrMalformedKey, ErrInvalidKeyName, textfield.QuoteShort(name), why)
+		return fmt.Errorf("%w: %w: %s %s", malformed, ErrInvalidKeyName, textfield.QuoteShort(name), why)
 	}
 	if _, ok := parseHash(hash); !ok {
-		return fmt.Errorf("%w: key ID %s: hash is not 8 lower-case hex digits", ErrMalformedKey, textfield.QuoteShort(id))
+		return fmt.Errorf("%w: key ID %s: hash is not 8 lower-case hex digits", malformed, textfield.QuoteShort(id))
 	}
 	return nil
 }

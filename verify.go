@@ -1,7 +1,6 @@
 package license
 
 import (
-	"crypto/ed25519"
 	"fmt"
 	"sync/atomic"
 )
@@ -147,15 +146,8 @@ func (v *Verifier) verify(text string) (l *License, k *trustedKey, payloadLen in
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	k, ok := v.keys[p.keyID]
-	if !ok {
-		return nil, nil, 0, &SignerError{KeyID: p.keyID, Err: ErrUnknownSigner}
-	}
-	if k.retired.Load() {
-		return nil, nil, 0, &SignerError{KeyID: p.keyID, Err: ErrRetiredSigner}
-	}
-	if !ed25519.Verify(k.key[:], p.signed, p.sig[:]) {
-		return nil, nil, 0, ErrBadSignature
+	if k, err = v.checkSignature(p); err != nil {
+		return nil, nil, 0, err
 	}
 	l, err = decodeLicense(p.payload)
 	if err != nil {

@@ -131,6 +131,10 @@ var errorTable = []errorCode{
 	// Package license's: keys (K1–K3). A key whose key ID has a bad name
 	// is a malformed key first.
 	{name: "license.ErrMalformedKey", err: license.ErrMalformedKey, status: http.StatusBadRequest, code: "malformed_key"},
+	{name: "license.ErrMalformedCertificate", err: license.ErrMalformedCertificate, status: http.StatusBadRequest, code: "malformed_certificate"},
+	{name: "license.ErrWrongDevice", err: license.ErrWrongDevice, status: http.StatusForbidden, code: "wrong_device"},
+	{name: "license.ErrMalformedRevocationList", err: license.ErrMalformedRevocationList, status: http.StatusBadRequest, code: "malformed_revocation_list"},
+	{name: "license.ErrStaleRevocationList", err: license.ErrStaleRevocationList, status: http.StatusConflict, code: "stale_revocation_list"},
 	{name: "license.ErrUnsupportedVersion", err: license.ErrUnsupportedVersion, status: http.StatusBadRequest, code: "unsupported_version"},
 	{name: "license.ErrUnknownSigner", err: license.ErrUnknownSigner, status: http.StatusBadRequest, code: "unknown_signer"},
 	{name: "license.ErrRetiredSigner", err: license.ErrRetiredSigner, status: http.StatusBadRequest, code: "retired_signer"},

@@ -1,0 +1,166 @@
+package license
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/licensekit/license/internal/textfield"
+)
+
+// Errors of revocation lists.
+var (
+	// ErrMalformedRevocationList: the text is not a revocation list of
+	// this package, or was cut or changed.
+	ErrMalformedRevocationList = errors.New("license: malformed revocation list")
+	// ErrStaleRevocationList: the list's serial is older than that of a
+	// list already loaded; it never replaces it (C2).
+	ErrStaleRevocationList = errors.New("license: revocation list older than the one loaded")
+)
+
+// revocationPrefix starts every revocation list: "LR" and the format
+// version, then the signer's key ID.
+const revocationPrefix = "LR"
+
+// MaxRevocationListSize is the longest revocation list text, whitespace
+// included, that VerifyRevocationList reads.
+const MaxRevocationListSize = 16 << 20
+
+// RevocationList is what the vendor revoked (C1), as a license server
+// publishes it to applications, signed by the vendor's key (C2): the IDs
+// of the licenses, activations (certificates) and signing keys revoked.
+// Its Serial only grows: an application keeps the newest list it loaded
+// and refuses an older one, so that nobody can undo a revocation by
+// handing it an old list.
+//
+// Its text form is that of a license key with another prefix:
+//
+//	LR1.name+hash.payload.signature
+//
+// and the payload, in this order:
+//
+//	Serial                   u64, at least 1
+//	Issued                   i64 Unix nanoseconds
+//	Licenses, Activations,
+//	SigningKeys              each a u24-length-prefixed list of
+//	                         u8-length-prefixed IDs, strictly ascending
+type RevocationList struct {
+	Serial      uint64    `json:"serial"`
+	Issued      time.Time `json:"issued"`
+	Licenses    []string  `json:"licenses,omitempty"`     // license IDs
+	Activations []string  `json:"activations,omitempty"`  // certificate IDs
+	SigningKeys []string  `json:"signing_keys,omitempty"` // key IDs, as VerifyingKey.KeyID gives them
+}
+
+// Validate reports whether r can be signed: a serial, an issue instant,
+// and IDs of printable text of at most 255 bytes. Its errors wrap
+// ErrInvalidInput.
+func (r *RevocationList) Validate() error {
+	if r == nil {
+		return fmt.Errorf("%w: no revocation list", ErrInvalidInput)
+	}
+	if r.Serial == 0 || r.Issued.IsZero() {
+		return fmt.Errorf("%w: a revocation list needs a serial and an issue instant", ErrInvalidInput)
+	}
+	for _, ids := range [][]string{r.Licenses, r.Activations, r.SigningKeys} {
+		for _, id := range ids {
+			if why, err := textfield.Check(id, true); err != nil {
+				return fmt.Errorf("%w: %w: revoked ID %s", ErrInvalidInput, err, why)
+			}
+		}
+	}
+	return nil
+}
+
+// RevokesLicense reports whether the list revokes the license with that ID.
+func (r *RevocationList) RevokesLicense(id string) bool {
+	_, ok := slices.BinarySearch(r.Licenses, id)
+	return ok
+}
+
+// RevokesActivation reports whether the list revokes the activation with
+// that ID.
+func (r *RevocationList) RevokesActivation(id string) bool {
+	_, ok := slices.BinarySearch(r.Activations, id)
+	return ok
+}
+
+// RevokesSigningKey reports whether the list revokes the signing key with
+// that key ID.
+func (r *RevocationList) RevokesSigningKey(keyID string) bool {
+	_, ok := slices.BinarySearch(r.SigningKeys, keyID)
+	return ok
+}
+
+// SignRevocationList returns the text of list r, signed by k (C2). The
+// IDs are written sorted, once each. It returns the error of
+// [RevocationList.Validate] if r is not valid.
+func (k *SigningKey) SignRevocationList(r *RevocationList) (string, error) {
+	if k == nil || len(k.priv) != ed25519.PrivateKeySize {
+		return "", fmt.Errorf("%w: a SigningKey comes from GenerateSigningKey or ParseSigningKey", ErrMalformedSigningKey)
+	}
+	if err := r.Validate(); err != nil {
+		return "", err
+	}
+	b := cryptobyte.NewBuilder(nil)
+	b.AddUint64(r.Serial)
+	b.AddUint64(uint64(r.Issued.UnixNano()))
+	for _, ids := range [][]string{r.Licenses, r.Activations, r.SigningKeys} {
+		b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
+			for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
+				str8(b, id)
+			}
+		})
+	}
+	payload, err := b.Bytes()
+	if err != nil {
+		return "", fmt.Errorf("license: encoding revocation list %d: %w", r.Serial, err)
+	}
+	return k.sign(revocationPrefix+strconv.Itoa(Version)+"."+k.KeyID()+".", payload), nil
+}
+
+// VerifyRevocationList checks a revocation list's text against the
+// trusted keys and returns the list, as [Verifier.Verify] does a license
+// key: it fails with an error wrapping ErrMalformedRevocationList, a
+// [*SignerError], ErrBadSignature or ErrUnsupportedVersion.
+func (v *Verifier) VerifyRevocationList(text string) (*RevocationList, error) {
+	p, err := parseSigned(text, revocationPrefix, MaxRevocationListSize, ErrMalformedRevocationList)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := v.checkSignature(p); err != nil {
+		return nil, err
+	}
+	d := decoder{all: string(p.payload), s: cryptobyte.String(p.payload)}
+	r := &RevocationList{Serial: d.u64(), Issued: d.instant()}
+	for _, ids := range []*[]string{&r.Licenses, &r.Activations, &r.SigningKeys} {
+		var list cryptobyte.String
+		if !d.s.ReadUint24LengthPrefixed(&list) {
+			d.fail("short list")
+			break
+		}
+		sub := decoder{all: d.all[:len(d.all)-len(d.s)], s: list, parent: &d}
+		for !sub.s.Empty() && !d.bad {
+			id := sub.str8()
+			if n := len(*ids); n > 0 && id <= (*ids)[n-1] {
+				d.fail("IDs not strictly ascending")
+			}
+			*ids = append(*ids, id)
+		}
+	}
+	if !d.s.Empty() {
+		d.fail("trailing bytes")
+	}
+	if d.bad {
+		return nil, fmt.Errorf("%w: %s", ErrMalformedRevocationList, d.why)
+	}
+	if err := r.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformedRevocationList, err)
+	}
+	return r, nil
+}
