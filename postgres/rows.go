@@ -42,10 +42,17 @@ func newRowTable(schema, name string, byOrg bool) rowTable {
 		r.all += " WHERE org = $1"
 	}
 	r.allLock = r.all + " FOR UPDATE"
-	cols, sel, arrays := "id, data", "u.id, u.data::jsonb", fmt.Sprintf("$%d::text[], $%d::text[]", n, n+1)
+	// The records a large group's placement reads by the hundred
+	// thousand are kept as json, whose text comes back as it went in:
+	// printing jsonb costs the server more than the rows themselves.
+	typ := "jsonb"
+	if name == "seats" || name == "devices" || name == "groups" {
+		typ = "json"
+	}
+	cols, sel, arrays := "id, data", "u.id, u.data::"+typ, fmt.Sprintf("$%d::text[], $%d::text[]", n, n+1)
 	set := "data = excluded.data"
 	if r.seats {
-		cols, sel, arrays = "id, data, license, device", "u.id, u.data::jsonb, u.license, u.device",
+		cols, sel, arrays = "id, data, license, device", "u.id, u.data::"+typ+", u.license, u.device",
 			"$2::text[], $3::text[], $4::text[], $5::text[]"
 		set += ", license = excluded.license, device = excluded.device"
 		r.ofLicense = "SELECT id, data FROM " + t + " WHERE org = $1 AND license = $2"
@@ -54,7 +61,7 @@ func newRowTable(schema, name string, byOrg bool) rowTable {
 		r.fewLck = r.fewOfLicense + " FOR UPDATE"
 	}
 	// The records come as arrays, their data as text that the column's
-	// type, jsonb, parses: one statement, however many records.
+	// type parses: one statement, however many records.
 	r.upsert = "INSERT INTO " + t + " (" + orgCol + cols + ") SELECT " + scope + sel +
 		" FROM unnest(" + arrays + ") AS u(" + cols + ") ON CONFLICT (" + conflict + ") DO UPDATE SET " + set
 	r.del = "DELETE FROM " + t + " WHERE " + many
