@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/benbjohnson/clock v1.3.5
-	github.com/licensekit/license v0.0.0-20261127094114-5bd4a1e4aa17
+	github.com/licensekit/license v0.0.0-20261127095633-1d5137eb562c
 	modernc.org/sqlite v1.62.0
 )
 
