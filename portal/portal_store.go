@@ -42,9 +42,9 @@ type PortalStore interface {
 // HistoryStore is a [PortalStore] that keeps the histories apart from the
 // documents, so that no operation but reading the history reads them
 // (P5). The organization or vendor document that UpdateOrganization,
-// UpdateVendor and their views give fn holds, in History, only the newest
-// entry, so that entries appended after it are numbered on; the store
-// saves those. The portal reads and prunes the histories through these
+// UpdateVendor and their views give fn holds, in History, one entry
+// numbered as the newest (its other fields may be empty), so that entries
+// appended after it are numbered on; the store saves those. The portal reads and prunes the histories through these
 // methods. An empty org names the vendor's own history.
 type HistoryStore interface {
 	PortalStore

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/benbjohnson/clock"
 
@@ -250,4 +251,44 @@ func BenchmarkFsyncBaseline(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkDurableSeatOverFsync takes turns: one durable seat operation
+// (as BenchmarkDurableSeat), then one write and sync of a small file on
+// the same disk (as BenchmarkFsyncBaseline), and reports the ratio of
+// their times, seat/fsync: the two share whatever else the machine is
+// doing at that moment. The goal: at most 3.
+func BenchmarkDurableSeatOverFsync(b *testing.B) {
+	h := newBenchPortal(b)
+	h.withDevices(b, 100)
+	h.addKey(b, "SN-1", 10)
+	f, err := os.Create(filepath.Join(b.TempDir(), "baseline"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 512)
+	var inSeat, inFsync time.Duration
+	i := 0
+	for b.Loop() {
+		t0 := time.Now()
+		if i%2 == 0 {
+			_, err = h.acme.AssignSeat(h.ctx, "SN-1", "pc-000007")
+		} else {
+			err = h.acme.ReleaseSeat(h.ctx, "SN-1", "pc-000007")
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		i++
+		t1 := time.Now()
+		if _, err := f.WriteAt(buf, 0); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Sync(); err != nil {
+			b.Fatal(err)
+		}
+		inSeat, inFsync = inSeat+t1.Sub(t0), inFsync+time.Since(t1)
+	}
+	b.ReportMetric(float64(inSeat)/float64(inFsync), "seat/fsync")
 }

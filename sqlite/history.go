@@ -12,7 +12,7 @@ import (
 )
 
 var (
-	sqlNewestEntry  = prepared("SELECT data FROM history WHERE org = ? ORDER BY seq DESC LIMIT 1")
+	sqlNewestSeq    = prepared("SELECT seq FROM history WHERE org = ? ORDER BY seq DESC LIMIT 1")
 	sqlInsertEntry  = prepared("INSERT INTO history (org, seq, at, data) VALUES (?, ?, ?, ?)")
 	sqlHistoryPage  = prepared("SELECT seq, data FROM history WHERE org = ? AND seq < ? ORDER BY seq DESC LIMIT ?")
 	sqlOldestFirst  = prepared("SELECT seq, at, data FROM history WHERE org = ? ORDER BY seq")
@@ -33,22 +33,18 @@ type given struct {
 	newest int64
 }
 
-// newestEntry returns the newest entry of org's history ("" for the
-// vendor's), alone, or none.
+// newestEntry returns an entry numbered as the newest of org's history ("" for
+// the vendor's), with only its number, or none.
 func newestEntry(t *tx, org string) ([]portal.HistoryEntry, given, error) {
-	var data []byte
-	ok, err := t.queryRow(sqlNewestEntry, []any{org}, &data)
+	var seq int64
+	ok, err := t.queryRow(sqlNewestSeq, []any{org}, &seq)
 	if err != nil {
 		return nil, given{}, fmt.Errorf("sqlite: read the history of %q: %w", org, err)
 	}
 	if !ok {
 		return nil, given{}, nil
 	}
-	var e portal.HistoryEntry
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, given{}, fmt.Errorf("%w: the history of %q: %w", license.ErrCorrupt, org, err)
-	}
-	return []portal.HistoryEntry{e}, given{1, e.Seq}, nil
+	return []portal.HistoryEntry{{Seq: seq}}, given{1, seq}, nil
 }
 
 // appendNew saves the entries an update appended to h, which it was

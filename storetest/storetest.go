@@ -616,11 +616,20 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 			if v.Seq != 3 || v.Owners.Peek("SN-1") != "acme" || v.Codes.Peek("C").Redemptions["pc-1"].Key != "k" ||
 				v.Upgrades.Peek("U").MaxQuantity != 2 || v.Vouchers.Peek("V").ID != "V" || v.Serials.Peek("S").Serial != "S" ||
 				v.Lives.Peek("SN-1").By != "SN-2" || !v.Lives.Peek("SN-1").Since.Equal(t0) || v.Organizations.Peek("acme").Name != "Acme" ||
-				len(v.History) != 1 || v.History[0].Subject != "SN-9" {
+				len(v.History) != 1 || v.History[0].Seq != 1 {
 				t.Errorf("vendor document changed on the way: %+v", v)
+			}
+			if _, apart := s.(portal.HistoryStore); !apart && v.History[0].Subject != "SN-9" {
+				t.Errorf("vendor history changed on the way: %+v", v.History)
 			}
 			return nil
 		})
+		if hs, ok := s.(portal.HistoryStore); ok {
+			page, _, err := hs.HistoryPage(ctx, "", 0, 10)
+			if err != nil || len(page) != 1 || page[0].Subject != "SN-9" {
+				t.Errorf("vendor history = %v, %v; want the entry written", page, err)
+			}
+		}
 	})
 	t.Run("BadInput", func(t *testing.T) {
 		s := newStore(t)
