@@ -128,7 +128,7 @@ func (l *License) Validate() error {
 		add("Type", ErrUnknownType, "value "+strconv.Itoa(int(l.Type)))
 	}
 	switch {
-	case l.Scheme > SchemePerUser:
+	case int(l.Scheme) >= len(schemeNames):
 		add("Scheme", ErrUnknownScheme, "value "+strconv.Itoa(int(l.Scheme)))
 	case l.Quantity < 0 || l.Quantity > math.MaxInt32:
 		add("Quantity", ErrOutOfRange, strconv.Itoa(l.Quantity))
@@ -318,6 +318,12 @@ const (
 	SchemePerCPU                  // "cpu": one per physical CPU
 	SchemePerCore                 // "core": one per CPU core
 	SchemePerUser                 // "user": one per user or mailbox
+	// SchemeFloating ("floating") counts concurrent leases across all
+	// devices (F1): the license server lends one of Quantity leases to a
+	// device while it runs and takes it back when the lease lapses.
+	// Encoders older than this value refuse it as an unknown scheme,
+	// which is why it needs no new format version.
+	SchemeFloating
 )
 
 var schemeNames = [...]string{
@@ -327,10 +333,12 @@ var schemeNames = [...]string{
 	SchemePerCPU:    "cpu",
 	SchemePerCore:   "core",
 	SchemePerUser:   "user",
+	SchemeFloating:  "floating",
 }
 
 // Counted reports whether the scheme counts something, so that a license
-// under it needs a quantity.
+// under it needs a quantity. Every scheme but SchemeUnmetered does;
+// SchemeFloating counts concurrent leases rather than devices.
 func (s Scheme) Counted() bool { return s != SchemeUnmetered }
 
 // String returns the scheme's name, as ParseScheme reads it.
@@ -342,7 +350,7 @@ func (s Scheme) String() string {
 }
 
 // ParseScheme reads a scheme name: "unmetered", "device", "vm", "cpu",
-// "core" or "user".
+// "core", "user" or "floating".
 func ParseScheme(s string) (Scheme, error) {
 	if i := slices.Index(schemeNames[:], s); i >= 0 {
 		return Scheme(i), nil

@@ -103,7 +103,7 @@ func TestTypeAndScheme_L1_TextForms(t *testing.T) {
 		assert.Equal(t, ty, got)
 	}
 	for _, s := range []license.Scheme{license.SchemeUnmetered, license.SchemePerDevice, license.SchemePerVM,
-		license.SchemePerCPU, license.SchemePerCore, license.SchemePerUser} {
+		license.SchemePerCPU, license.SchemePerCore, license.SchemePerUser, license.SchemeFloating} {
 		got, err := license.ParseScheme(s.String())
 		require.NoError(t, err)
 		assert.Equal(t, s, got)
@@ -115,6 +115,29 @@ func TestTypeAndScheme_L1_TextForms(t *testing.T) {
 	_, err = license.Type(7).MarshalText()
 	assert.ErrorIs(t, err, license.ErrUnknownType)
 	assert.Equal(t, "Scheme(9)", license.Scheme(9).String())
+}
+
+// F1: a floating license counts concurrent leases in its quantity; it signs,
+// verifies and reads back as "floating", needs a quantity, and the next
+// scheme value after it is still refused.
+func TestSchemeFloating_F1_SignsAndVerifies(t *testing.T) {
+	l := fullLicense()
+	l.Scheme, l.Quantity, l.MinDevices = license.SchemeFloating, 5, 0
+	assert.True(t, l.Scheme.Counted())
+	assert.Equal(t, "floating", l.Scheme.String())
+	sk := MustSigningKey(t, "acme", "floating")
+	got, err := MustVerifier(t, sk).Verify(MustSign(t, sk, l))
+	require.NoError(t, err)
+	assert.Equal(t, license.SchemeFloating, got.Scheme)
+	assert.Equal(t, 5, got.Quantity)
+	b, err := json.Marshal(got.Scheme)
+	require.NoError(t, err)
+	assert.JSONEq(t, `"floating"`, string(b))
+
+	l.Quantity = 0
+	assert.ErrorIs(t, l.Validate(), license.ErrQuantityRequired)
+	l.Scheme, l.Quantity = license.SchemeFloating+1, 5
+	assert.ErrorIs(t, l.Validate(), license.ErrUnknownScheme)
 }
 
 func TestLicense_L1_JSONRoundTrip(t *testing.T) {

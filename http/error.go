@@ -127,6 +127,16 @@ var errorTable = []errorCode{
 	{name: "portal.ErrSubscriptionLapsed", err: portal.ErrSubscriptionLapsed, status: http.StatusConflict, code: "subscription_lapsed"},
 	{name: "portal.ErrWalletShort", err: portal.ErrWalletShort, status: http.StatusConflict, code: "wallet_short"},
 	{name: "portal.ErrExceedsUsage", err: portal.ErrExceedsUsage, status: http.StatusConflict, code: "exceeds_usage"},
+	// Online activation, floating leases (A1–A6, F1–F3).
+	{name: "portal.ErrNoSuchActivation", err: portal.ErrNoSuchActivation, status: http.StatusNotFound, code: "no_such_activation"},
+	{name: "portal.ErrDeactivated", err: portal.ErrDeactivated, status: http.StatusConflict, code: "deactivated"},
+	{name: "portal.ErrActivationRevoked", err: portal.ErrActivationRevoked, status: http.StatusConflict, code: "activation_revoked"},
+	{name: "portal.ErrNoTrial", err: portal.ErrNoTrial, status: http.StatusNotFound, code: "no_trial"},
+	{name: "portal.ErrRedeemInPortal", err: portal.ErrRedeemInPortal, status: http.StatusConflict, code: "redeem_in_portal"},
+	{name: "portal.ErrNotFloating", err: portal.ErrNotFloating, status: http.StatusConflict, code: "not_floating"},
+	{name: "portal.ErrNoLease", err: portal.ErrNoLease, status: http.StatusConflict, code: "no_lease"},
+	{name: "portal.ErrNoSuchLease", err: portal.ErrNoSuchLease, status: http.StatusNotFound, code: "no_such_lease"},
+	{name: "portal.ErrLeaseExpired", err: portal.ErrLeaseExpired, status: http.StatusConflict, code: "lease_expired"},
 
 	// Package license's: keys (K1–K3). A key whose key ID has a bad name
 	// is a malformed key first.

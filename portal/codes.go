@@ -340,7 +340,8 @@ func (v *Vendor) redeemable(c, fp, org string) (ActivationCode, Redemption, erro
 // with that fingerprint, with what l needs to know of it (its type as
 // operating system, a virtual machine for the per-virtual-machine scheme,
 // l's product installed), and gives it a seat of l, as
-// [OrgScope.AssignSeat] does. A per-user license counts users, not
+// [OrgScope.AssignSeat] does; a floating license takes no seat, as its
+// leases count instead (F1). A per-user license counts users, not
 // devices: it activates nothing. It returns the events, or the refusal's
 // events and error.
 func (p *Portal) activateDevice(o *Organization, a Actor, now time.Time, l *license.License, fp string) (events, refused []license.Event, err error) {
@@ -351,6 +352,9 @@ func (p *Portal) activateDevice(o *Organization, a Actor, now time.Time, l *lice
 		d := Device{Fingerprint: fp, OS: l.Type, VM: l.Scheme == license.SchemePerVM, Apps: []string{l.Product}, Registered: now}
 		o.Devices.Put(fp, d)
 		o.record(a, now, "device.register", fp, d.summary())
+	}
+	if floating(l) {
+		return nil, nil, nil // its leases count, not its devices (F1)
 	}
 	_, events, refused, err = p.takeSeat(o, a, now, l.ID, fp, "")
 	return events, refused, err

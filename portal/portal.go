@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -64,6 +65,18 @@ type PortalConfig struct {
 	// license.DefaultPolicy().ExpiringWindow (30 days); set it to at
 	// least the ExpiringWindow of the applications' policy.
 	RenewalWindow time.Duration
+	// CertificateTTL is how long an activation certificate holds after
+	// the server issues it (A1): the device checks in before then. Zero
+	// means the default, 30 days.
+	CertificateTTL time.Duration
+	// LeaseTTL is how long a floating license's lease holds without a
+	// heartbeat (F2). Zero means the default, 15 minutes.
+	LeaseTTL time.Duration
+	// Trials are the trials devices may start with [Portal.StartTrial],
+	// by product (A6): each a template with Trial set and a Term, which
+	// runs from the device's first start of the trial. A template's
+	// Product may be empty: it is the map's key. Nil offers no trial.
+	Trials map[string]license.License
 	// OnEvent receives the portal's events: restriction exceeded (D4) and
 	// usage levels (D6). It is called after the change is saved, outside
 	// any lock. Nil: events are dropped.
@@ -92,7 +105,7 @@ var (
 )
 
 // NewPortal returns a portal over cfg.Store.
-func NewPortal(cfg PortalConfig) (*Portal, error) {
+func NewPortal(cfg PortalConfig) (p *Portal, err error) {
 	if cfg.Signer == nil {
 		return nil, fmt.Errorf("%w: NewPortal needs a Signer", license.ErrInvalidInput)
 	}
@@ -108,6 +121,11 @@ func NewPortal(cfg PortalConfig) (*Portal, error) {
 	if cfg.RenewalWindow == 0 {
 		cfg.RenewalWindow = license.DefaultPolicy().ExpiringWindow
 	}
+	if cfg.CertificateTTL < 0 || cfg.LeaseTTL < 0 {
+		return nil, fmt.Errorf("%w: negative certificate TTL %v or lease TTL %v", license.ErrInvalidInput, cfg.CertificateTTL, cfg.LeaseTTL)
+	}
+	cfg.CertificateTTL = cmp.Or(cfg.CertificateTTL, DefaultCertificateTTL)
+	cfg.LeaseTTL = cmp.Or(cfg.LeaseTTL, DefaultLeaseTTL)
 	if cfg.Verifier == nil {
 		v, err := license.NewVerifier(cfg.Signer.VerifyingKey())
 		if err != nil {
@@ -115,12 +133,15 @@ func NewPortal(cfg PortalConfig) (*Portal, error) {
 		}
 		cfg.Verifier = v
 	}
-	p := &Portal{cfg: cfg, store: cfg.Store, clock: cfg.Clock}
+	p = &Portal{cfg: cfg, store: cfg.Store, clock: cfg.Clock}
 	if p.store == nil {
 		p.store = NewMemoryPortalStore()
 	}
 	if p.clock == nil {
 		p.clock = clock.New()
+	}
+	if p.cfg.Trials, err = checkTrials(cfg.Trials, p.now()); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -249,16 +270,17 @@ type Organization struct {
 	ID            string                  `json:"id"`
 	Name          string                  `json:"name"`
 	Created       time.Time               `json:"created"`
-	Keys          Table[OrgKey]           `json:"keys"`          // key storage, by license ID (D1)
-	Devices       Table[Device]           `json:"devices"`       // by fingerprint (D3)
-	Seats         SeatTable               `json:"seats"`         // by seat ID, see seatID
-	Groups        Table[Group]            `json:"groups"`        // license groups, by ID (G1)
-	Wallet        map[string]int          `json:"wallet"`        // spare licenses, by product (P1)
-	Subscriptions map[string]Subscription `json:"subscriptions"` // by ID (P3)
-	Redeemed      Table[WalletRedemption] `json:"redeemed"`      // license keys redeemed into the wallet, by license ID (P1)
-	Delegations   map[string]Delegation   `json:"delegations"`   // partners this organization delegated to, by partner ID (V4)
-	Levels        Table[string]           `json:"levels"`        // last usage level sent per license (D6)
-	History       []HistoryEntry          `json:"history"`       // append-only, oldest first (P5)
+	Keys          Table[OrgKey]           `json:"keys"`            // key storage, by license ID (D1)
+	Devices       Table[Device]           `json:"devices"`         // by fingerprint (D3)
+	Seats         SeatTable               `json:"seats"`           // by seat ID, see seatID
+	Groups        Table[Group]            `json:"groups"`          // license groups, by ID (G1)
+	Wallet        map[string]int          `json:"wallet"`          // spare licenses, by product (P1)
+	Subscriptions map[string]Subscription `json:"subscriptions"`   // by ID (P3)
+	Redeemed      Table[WalletRedemption] `json:"redeemed"`        // license keys redeemed into the wallet, by license ID (P1)
+	Delegations   map[string]Delegation   `json:"delegations"`     // partners this organization delegated to, by partner ID (V4)
+	Levels        Table[string]           `json:"levels"`          // last usage level sent per license (D6)
+	Leases        Table[LeaseSet]         `json:"leases,omitzero"` // floating licenses' leases, by license ID (F1)
+	History       []HistoryEntry          `json:"history"`         // append-only, oldest first (P5)
 }
 
 // OrgKey is a license key in an organization's key storage (D1).
@@ -397,6 +419,7 @@ func (o *Organization) begin() (rollback func()) {
 	o.Groups.begin()
 	o.Redeemed.begin()
 	o.Levels.begin()
+	o.Leases.begin()
 	saved := *o
 	o.Wallet = maps.Clone(o.Wallet)
 	o.Subscriptions = maps.Clone(o.Subscriptions)
@@ -408,6 +431,7 @@ func (o *Organization) begin() (rollback func()) {
 		o.Groups.rollback(nil)
 		o.Redeemed.rollback(nil)
 		o.Levels.rollback(nil)
+		o.Leases.rollback(nil)
 		o.ID, o.Name, o.Created = saved.ID, saved.Name, saved.Created
 		o.Wallet, o.Subscriptions = saved.Wallet, saved.Subscriptions
 		o.Delegations, o.History = saved.Delegations, saved.History
@@ -422,6 +446,7 @@ func (o *Organization) commit() {
 	o.Groups.commit()
 	o.Redeemed.commit()
 	o.Levels.commit()
+	o.Leases.commit()
 }
 
 // record appends a history entry (P5).
@@ -454,6 +479,7 @@ func (o *Organization) Clone() *Organization {
 	c.Redeemed = o.Redeemed.clone()
 	c.Delegations = maps.Clone(o.Delegations)
 	c.Levels = o.Levels.clone()
+	c.Leases = o.Leases.clone()
 	c.History = slices.Clip(o.History)
 	return &c
 }

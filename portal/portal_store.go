@@ -91,6 +91,22 @@ type Vendor struct {
 	// codes, by redemption or by renewal, by license ID: what
 	// [OrgScope.Renew] needs to renew them (K5, R5).
 	CodeLicenses Table[CodeLicense] `json:"code_licenses,omitzero"`
+	// Activations are the devices' activations, by activation ID (A1):
+	// see [Portal.Activate] and [Portal.StartTrial].
+	Activations Table[Activation] `json:"activations,omitzero"`
+	// DeviceActivations remembers, by license ID, "|" and fingerprint,
+	// each device's activation of a license and when it first activated
+	// it (A3), also after a deactivation.
+	DeviceActivations Table[ActivationRef] `json:"device_activations,omitzero"`
+	// TrialStarts remembers, by product, "|" and fingerprint, the trial
+	// each device started (A6).
+	TrialStarts Table[ActivationRef] `json:"trial_starts,omitzero"`
+	// Revocations are the revoked licenses, activations and signing keys,
+	// by kind, ":" and ID (C1): see [Portal.RevocationList].
+	Revocations Table[Revocation] `json:"revocations,omitzero"`
+	// RevocationCount is the number of revocations so far: the newest
+	// revocation list's serial is one more (C2).
+	RevocationCount uint64 `json:"revocation_count,omitempty"`
 	// History is the vendor's own history: who created, issued or
 	// revoked what, and when (P5). Append-only, oldest first.
 	History []HistoryEntry `json:"history,omitempty"`
@@ -112,6 +128,10 @@ func (v *Vendor) Clone() *Vendor {
 	c.Tokens = v.Tokens.clone()
 	c.Webhooks = v.Webhooks.clone()
 	c.CodeLicenses = v.CodeLicenses.clone()
+	c.Activations = v.Activations.clone()
+	c.DeviceActivations = v.DeviceActivations.clone()
+	c.TrialStarts = v.TrialStarts.clone()
+	c.Revocations = v.Revocations.clone()
 	c.History = slices.Clip(v.History)
 	return &c
 }
@@ -138,7 +158,11 @@ func (v *Vendor) begin() (rollback func()) {
 	v.Tokens.begin()
 	v.Webhooks.begin()
 	v.CodeLicenses.begin()
-	seq, customers, history := v.Seq, v.Customers, v.History
+	v.Activations.begin()
+	v.DeviceActivations.begin()
+	v.TrialStarts.begin()
+	v.Revocations.begin()
+	seq, serial, customers, history := v.Seq, v.RevocationCount, v.Customers, v.History
 	v.Customers = cloneCustomers(v.Customers)
 	return func() {
 		v.Owners.rollback(nil)
@@ -151,7 +175,11 @@ func (v *Vendor) begin() (rollback func()) {
 		v.Tokens.rollback(nil)
 		v.Webhooks.rollback(nil)
 		v.CodeLicenses.rollback(nil)
-		v.Seq, v.Customers, v.History = seq, customers, history
+		v.Activations.rollback(nil)
+		v.DeviceActivations.rollback(nil)
+		v.TrialStarts.rollback(nil)
+		v.Revocations.rollback(nil)
+		v.Seq, v.RevocationCount, v.Customers, v.History = seq, serial, customers, history
 	}
 }
 
@@ -167,6 +195,10 @@ func (v *Vendor) commit() {
 	v.Tokens.commit()
 	v.Webhooks.commit()
 	v.CodeLicenses.commit()
+	v.Activations.commit()
+	v.DeviceActivations.commit()
+	v.TrialStarts.commit()
+	v.Revocations.commit()
 }
 
 // MemoryPortalStore is a [PortalStore] in memory: for tests, and for

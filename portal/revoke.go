@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/licensekit/license/internal/textfield"
-
 	"github.com/licensekit/license"
 )
 
@@ -27,19 +25,20 @@ import (
 // finishes a revocation whose organization could not be updated the first
 // time. Revoke returns ErrInvalidInput for a bad ID or reason, or a
 // store's error. Applications learn of revocations through the
-// revocation list (C2), not from this call.
+// revocation list (C2; see [Portal.RevocationList]), not from this call;
+// the devices' activations of the license are refused at check-in.
 func (p *Portal) Revoke(ctx context.Context, licenseID, reason string) error {
-	if err := checkArgs("license ID", licenseID); err != nil {
+	if err := checkReason("license ID", licenseID, reason); err != nil {
 		return err
-	}
-	if detail, err := textfield.Check(reason, false); err != nil {
-		return invalidField("reason", err, detail)
 	}
 	a := vendorActor(ctx)
 	now := p.now()
 	var owner string
 	err := p.store.UpdateVendor(ctx, func(v *Vendor) error {
 		owner = v.Owners.Peek(licenseID)
+		// The revocation list names it from now on (C2); a license
+		// revoked before the portal kept the list joins it now.
+		v.revoke(a, RevokedLicense, licenseID, reason, now)
 		if v.Lives.Peek(licenseID).State == LifeRevoked {
 			return nil
 		}

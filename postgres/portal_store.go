@@ -19,9 +19,10 @@ import (
 
 // portalSQL is the SQL of the portal's tables (see migrations/0002).
 type portalSQL struct {
-	keys, devices, seats, groups, redeemed, levels           rowTable
+	keys, devices, seats, groups, redeemed, levels, leases   rowTable
 	owners, lives, codes, vouchers, serials, upgrades, vorgs rowTable
 	tokens, webhooks, codeLicenses                           rowTable // see migrations/0003
+	activations, deviceActivations, trialStarts, revocations rowTable // see migrations/0004
 
 	org, orgLock, insertOrg, updateOrg, orgExists string
 	vendor, vendorLock, updateVendor              string
@@ -41,6 +42,9 @@ func newPortalSQL(schema string) portalSQL {
 		serials: newRowTable(schema, "serials", false), upgrades: newRowTable(schema, "upgrades", false),
 		vorgs: newRowTable(schema, "vendor_orgs", false), tokens: newRowTable(schema, "tokens", false),
 		webhooks: newRowTable(schema, "webhooks", false), codeLicenses: newRowTable(schema, "code_licenses", false),
+		leases: newRowTable(schema, "leases", true), activations: newRowTable(schema, "activations", false),
+		deviceActivations: newRowTable(schema, "device_activations", false),
+		trialStarts:       newRowTable(schema, "trial_starts", false), revocations: newRowTable(schema, "revocations", false),
 
 		org:       "SELECT version, name, data FROM " + orgs + " WHERE id = $1",
 		orgLock:   "SELECT version, name, data FROM " + orgs + " WHERE id = $1 FOR UPDATE",
@@ -48,9 +52,9 @@ func newPortalSQL(schema string) portalSQL {
 		updateOrg: "UPDATE " + orgs + " SET version = version + 1, name = $3, created = $4, data = $5 WHERE id = $1 AND version = $2",
 		orgExists: "SELECT EXISTS (SELECT FROM " + orgs + " WHERE id = $1)",
 
-		vendor:       "SELECT version, seq, customers FROM " + vendor + " WHERE id = 1",
-		vendorLock:   "SELECT version, seq, customers FROM " + vendor + " WHERE id = 1 FOR UPDATE",
-		updateVendor: "UPDATE " + vendor + " SET version = version + 1, seq = $2, customers = $3 WHERE id = 1 AND version = $1",
+		vendor:       "SELECT version, seq, customers, revocation_count FROM " + vendor + " WHERE id = 1",
+		vendorLock:   "SELECT version, seq, customers, revocation_count FROM " + vendor + " WHERE id = 1 FOR UPDATE",
+		updateVendor: "UPDATE " + vendor + " SET version = version + 1, seq = $2, customers = $3, revocation_count = $4 WHERE id = 1 AND version = $1",
 
 		newest: "SELECT seq, data FROM " + history + " WHERE org = $1 ORDER BY seq DESC LIMIT 1",
 		// Entries appended by an update are numbered after the history's
@@ -151,6 +155,7 @@ func (q *portalSQL) queueOrg(b *pgx.Batch, t *txn, o *portal.Organization) error
 		changes(b, t, &q.keys, scope, &o.Keys), changes(b, t, &q.devices, scope, &o.Devices),
 		changes(b, t, &q.seats, scope, &o.Seats.Table), changes(b, t, &q.groups, scope, &o.Groups),
 		changes(b, t, &q.redeemed, scope, &o.Redeemed), changes(b, t, &q.levels, scope, &o.Levels),
+		changes(b, t, &q.leases, scope, &o.Leases),
 	)
 }
 
@@ -299,6 +304,7 @@ func (s *Store) runOrg(ctx context.Context, id string, fn func(*portal.Organizat
 	o.Groups.SetSource(source[portal.Group]{t, &q.groups, scope})
 	o.Redeemed.SetSource(source[portal.WalletRedemption]{t, &q.redeemed, scope})
 	o.Levels.SetSource(levelSource{source[string]{t, &q.levels, scope}})
+	o.Leases.SetSource(source[portal.LeaseSet]{t, &q.leases, scope})
 	before, err := dataOf(o)
 	if err != nil {
 		return fmt.Errorf("postgres: %s: %w", t.what, err)
@@ -423,7 +429,8 @@ func queueAppend(b *pgx.Batch, sql, org string, newest, h []portal.HistoryEntry)
 // UpdateVendor runs fn on the vendor's data and saves what it changes,
 // as [Store.UpdateOrganization] does an organization's: its codes,
 // vouchers, serial numbers, upgrades, license owners and lives,
-// organization list, tokens, webhooks and code licenses are read, and
+// organization list, tokens, webhooks, code licenses, activations and
+// revocations are read, and
 // locked, record by record as fn asks for them, and its own row (the last number handed out, the index of
 // customers) is written only if no other update wrote it since. It
 // returns fn's error, as is, if fn fails.
@@ -453,6 +460,7 @@ func (s *Store) runVendor(ctx context.Context, fn func(*portal.Vendor) error, wr
 	var (
 		version int64
 		seq     int64
+		revoked int64
 		raw     []byte
 		newest  []portal.HistoryEntry
 	)
@@ -462,7 +470,7 @@ func (s *Store) runVendor(ctx context.Context, fn func(*portal.Vendor) error, wr
 	if locked {
 		read = q.vendorLock
 	}
-	b.Queue(read).QueryRow(func(row pgx.Row) error { return row.Scan(&version, &seq, &raw) })
+	b.Queue(read).QueryRow(func(row pgx.Row) error { return row.Scan(&version, &seq, &raw, &revoked) })
 	queueNewest(b, q.newest, "", &newest)
 	if err := t.conn.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("postgres: read the vendor's data: %w", err)
@@ -474,7 +482,7 @@ func (s *Store) runVendor(ctx context.Context, fn func(*portal.Vendor) error, wr
 	if customers == nil {
 		customers = map[string][]string{}
 	}
-	v := &portal.Vendor{Seq: seq, Customers: customers, History: newest}
+	v := &portal.Vendor{Seq: seq, RevocationCount: uint64(revoked), Customers: customers, History: newest}
 	v.Owners.SetSource(source[string]{t, &q.owners, nil})
 	v.Lives.SetSource(source[portal.LicenseLife]{t, &q.lives, nil})
 	v.Codes.SetSource(source[portal.ActivationCode]{t, &q.codes, nil})
@@ -485,6 +493,10 @@ func (s *Store) runVendor(ctx context.Context, fn func(*portal.Vendor) error, wr
 	v.Tokens.SetSource(source[portal.Token]{t, &q.tokens, nil})
 	v.Webhooks.SetSource(source[portal.Webhook]{t, &q.webhooks, nil})
 	v.CodeLicenses.SetSource(source[portal.CodeLicense]{t, &q.codeLicenses, nil})
+	v.Activations.SetSource(source[portal.Activation]{t, &q.activations, nil})
+	v.DeviceActivations.SetSource(source[portal.ActivationRef]{t, &q.deviceActivations, nil})
+	v.TrialStarts.SetSource(source[portal.ActivationRef]{t, &q.trialStarts, nil})
+	v.Revocations.SetSource(source[portal.Revocation]{t, &q.revocations, nil})
 
 	err = fn(v)
 	if t.err != nil {
@@ -497,8 +509,8 @@ func (s *Store) runVendor(ctx context.Context, fn func(*portal.Vendor) error, wr
 	if err != nil {
 		return fmt.Errorf("postgres: encode the vendor's customers: %w", err)
 	}
-	if v.Seq != seq || !jsonEqual(raw, after) {
-		tag, err := t.conn.Exec(ctx, q.updateVendor, version, v.Seq, after)
+	if v.Seq != seq || v.RevocationCount != uint64(revoked) || !jsonEqual(raw, after) {
+		tag, err := t.conn.Exec(ctx, q.updateVendor, version, v.Seq, after, int64(v.RevocationCount))
 		if err != nil {
 			return fmt.Errorf("postgres: update the vendor's data: %w", err)
 		}
@@ -514,6 +526,8 @@ func (s *Store) runVendor(ctx context.Context, fn func(*portal.Vendor) error, wr
 		changes(b, t, &q.vorgs, nil, &v.Organizations),
 		changes(b, t, &q.tokens, nil, &v.Tokens), changes(b, t, &q.webhooks, nil, &v.Webhooks),
 		changes(b, t, &q.codeLicenses, nil, &v.CodeLicenses),
+		changes(b, t, &q.activations, nil, &v.Activations), changes(b, t, &q.deviceActivations, nil, &v.DeviceActivations),
+		changes(b, t, &q.trialStarts, nil, &v.TrialStarts), changes(b, t, &q.revocations, nil, &v.Revocations),
 	); err != nil {
 		return err
 	}

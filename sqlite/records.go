@@ -50,6 +50,7 @@ var (
 	groups   = orgEntity("groups")
 	redeemed = orgEntity("redeemed")
 	levels   = orgEntity("levels")
+	leases   = orgEntity("leases")
 	seats    = &entity{
 		name: "seats", org: true,
 		get: prepared("SELECT data FROM seats WHERE org = ? AND id = ?"),
@@ -65,16 +66,20 @@ var (
 		byLicense: prepared("SELECT id, data FROM seats WHERE org = ?1 AND id >= ?2 || '|' AND id < ?2 || '}' AND license = ?2"),
 	}
 
-	owners     = vendorEntity("owners")
-	lives      = vendorEntity("lives")
-	codes      = vendorEntity("codes")
-	vouchers   = vendorEntity("vouchers")
-	serials    = vendorEntity("serials")
-	upgrades   = vendorEntity("upgrades")
-	vendorOrgs = vendorEntity("vendor_orgs")
-	tokens     = vendorEntity("tokens")
-	webhooks   = vendorEntity("webhooks")
-	codeLics   = vendorEntity("code_licenses")
+	owners      = vendorEntity("owners")
+	lives       = vendorEntity("lives")
+	codes       = vendorEntity("codes")
+	vouchers    = vendorEntity("vouchers")
+	serials     = vendorEntity("serials")
+	upgrades    = vendorEntity("upgrades")
+	vendorOrgs  = vendorEntity("vendor_orgs")
+	tokens      = vendorEntity("tokens")
+	webhooks    = vendorEntity("webhooks")
+	codeLics    = vendorEntity("code_licenses")
+	activs      = vendorEntity("activations")
+	devActivs   = vendorEntity("device_activations")
+	trials      = vendorEntity("trial_starts")
+	revocations = vendorEntity("revocations")
 )
 
 // key returns the arguments that name a record of e: org, if e is an

@@ -14,24 +14,26 @@ import (
 type vendorRow struct {
 	exists     bool
 	seq        int64
+	revoked    uint64 // revocations so far
 	customers  []byte
 	historySeq int64
 	history    given
 }
 
 var (
-	sqlReadVendor  = prepared("SELECT seq, customers, history_seq FROM vendor WHERE id = 1")
-	sqlWriteVendor = prepared("INSERT INTO vendor (id, seq, customers) VALUES (1, ?, ?) " +
-		"ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, customers = excluded.customers")
+	sqlReadVendor  = prepared("SELECT seq, customers, history_seq, revocation_count FROM vendor WHERE id = 1")
+	sqlWriteVendor = prepared("INSERT INTO vendor (id, seq, customers, revocation_count) VALUES (1, ?, ?, ?) " +
+		"ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, customers = excluded.customers, revocation_count = excluded.revocation_count")
 )
 
 // UpdateVendor runs fn on the vendor's document and saves what it
 // changed, in one write transaction, as [Store.UpdateOrganization] does an
 // organization: fn reads the codes, vouchers, serials, upgrades, owners,
-// lives, organizations, tokens, webhooks and code licenses it asks for,
-// and the store writes back those it changed. A file with no vendor document yet gives fn an empty one, with
-// its maps made. It returns an error matching license.ErrCorrupt if a
-// record it reads does not decode, and fn's error, as is, if fn fails.
+// lives, organizations, tokens, webhooks, code licenses, activations and
+// revocations it asks for, and the store writes back those it changed. A
+// file with no vendor document yet gives fn an empty one, with its maps
+// made. It returns an error matching license.ErrCorrupt if a record it
+// reads does not decode, and fn's error, as is, if fn fails.
 func (s *Store) UpdateVendor(ctx context.Context, fn func(*portal.Vendor) error) error {
 	if err := checkVendorArgs(ctx, fn == nil); err != nil {
 		return err
@@ -86,12 +88,12 @@ func checkVendorArgs(ctx context.Context, noFn bool) error {
 // with its tables reading from t.
 func openVendor(t *tx) (*portal.Vendor, *vendorRow, error) {
 	row := new(vendorRow)
-	ok, err := t.queryRow(sqlReadVendor, nil, &row.seq, &row.customers, &row.historySeq)
+	ok, err := t.queryRow(sqlReadVendor, nil, &row.seq, &row.customers, &row.historySeq, &row.revoked)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sqlite: read the vendor: %w", err)
 	}
 	row.exists = ok
-	v := &portal.Vendor{Seq: row.seq}
+	v := &portal.Vendor{Seq: row.seq, RevocationCount: row.revoked}
 	if ok {
 		if err := json.Unmarshal(row.customers, &v.Customers); err != nil {
 			return nil, nil, fmt.Errorf("%w: the vendor's customers: %w", license.ErrCorrupt, err)
@@ -110,6 +112,10 @@ func openVendor(t *tx) (*portal.Vendor, *vendorRow, error) {
 	v.Tokens.SetSource(source[portal.Token]{t, tokens, ""})
 	v.Webhooks.SetSource(source[portal.Webhook]{t, webhooks, ""})
 	v.CodeLicenses.SetSource(source[portal.CodeLicense]{t, codeLics, ""})
+	v.Activations.SetSource(source[portal.Activation]{t, activs, ""})
+	v.DeviceActivations.SetSource(source[portal.ActivationRef]{t, devActivs, ""})
+	v.TrialStarts.SetSource(source[portal.ActivationRef]{t, trials, ""})
+	v.Revocations.SetSource(source[portal.Revocation]{t, revocations, ""})
 	if v.History, row.history, err = newestEntry(t, ""); err != nil {
 		return nil, nil, err
 	}
@@ -122,8 +128,8 @@ func saveVendor(t *tx, v *portal.Vendor, row *vendorRow) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: save the vendor: %w", err)
 	}
-	if !row.exists || v.Seq != row.seq || !bytes.Equal(customers, row.customers) {
-		if _, err := t.exec(sqlWriteVendor, v.Seq, string(customers)); err != nil {
+	if !row.exists || v.Seq != row.seq || v.RevocationCount != row.revoked || !bytes.Equal(customers, row.customers) {
+		if _, err := t.exec(sqlWriteVendor, v.Seq, string(customers), v.RevocationCount); err != nil {
 			return fmt.Errorf("sqlite: save the vendor: %w", err)
 		}
 	}
@@ -138,6 +144,10 @@ func saveVendor(t *tx, v *portal.Vendor, row *vendorRow) error {
 		save(t, tokens, "", &v.Tokens),
 		save(t, webhooks, "", &v.Webhooks),
 		save(t, codeLics, "", &v.CodeLicenses),
+		save(t, activs, "", &v.Activations),
+		save(t, devActivs, "", &v.DeviceActivations),
+		save(t, trials, "", &v.TrialStarts),
+		save(t, revocations, "", &v.Revocations),
 	} {
 		if err != nil {
 			return err

@@ -36,14 +36,18 @@ const (
 	seatQuantity   = 100
 	devicesEach    = 50 // devices each process tries to seat
 	walletProduct  = "acme-cloud"
-	walletLicenses = 100 // licenses in the wallet
-	consumesEach   = 40  // single licenses each process tries to consume
+	walletLicenses = 100       // licenses in the wallet
+	consumesEach   = 40        // single licenses each process tries to consume
+	floatLicense   = "FLOAT-5" // a floating license of floatQuantity leases
+	floatQuantity  = 5
+	leasesEach     = 5 // devices each process activates and checks out a lease for
 )
 
 // The environment of a process of RunMultiProcess, besides MultiProcess.Env.
 const (
 	codeEnv    = "LICENSEKIT_STORETEST_CODE"    // the activation code to redeem
 	voucherEnv = "LICENSEKIT_STORETEST_VOUCHER" // the voucher to convert
+	floatEnv   = "LICENSEKIT_STORETEST_FLOAT"   // the floating license's key
 )
 
 // multiProcessResult is what a process of RunMultiProcess reports: how
@@ -54,6 +58,7 @@ type multiProcessResult struct {
 	Converted  int            `json:"converted"`
 	Seats      int            `json:"seats"`
 	Consumed   int            `json:"consumed"`
+	Leases     int            `json:"leases"`
 	Refusals   map[string]int `json:"refusals"`
 	Unexpected []string       `json:"unexpected"`
 }
@@ -63,10 +68,11 @@ type multiProcessResult struct {
 // would. Each tries to redeem the one single-use activation code (K5), to
 // convert the one voucher (K6), to seat 50 devices on one 100-seat
 // license, and to consume 40 licenses, one at a time, from a wallet of
-// 100 (P1). The totals, as the processes report them and as the store
-// holds them afterwards, must be exact: one redemption, one conversion,
-// 100 seats, 100 licenses consumed and an empty wallet: no double spend,
-// no lost update. It logs what each process did, the operations per
+// 100 (P1), and to activate 5 devices on a floating license of 5 leases
+// and check out a lease for each (F1). The totals, as the processes
+// report them and as the store holds them afterwards, must be exact: one
+// redemption, one conversion, 100 seats, 100 licenses consumed and an
+// empty wallet, 5 leases: no double spend, no lost update. It logs what each process did, the operations per
 // second of them all, and what the store holds.
 //
 // It is skipped in -short mode. A store's test calls it as
@@ -100,14 +106,14 @@ func RunMultiProcess(t *testing.T, cfg MultiProcess) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, voucher := setUpMultiProcess(ctx, t, p)
+	code, voucher, float := setUpMultiProcess(ctx, t, p)
 
 	results, elapsed := RunProcesses[multiProcessResult](ctx, t, cfg.Helper, multiProcesses, func(int) []string {
-		return append([]string{codeEnv + "=" + code, voucherEnv + "=" + voucher}, cfg.Env...)
+		return append([]string{codeEnv + "=" + code, voucherEnv + "=" + voucher, floatEnv + "=" + float}, cfg.Env...)
 	})
 	total := multiProcessResult{Refusals: map[string]int{}}
 	for i, r := range results {
-		t.Logf("process %d: redeemed %d, converted %d, %d seats, consumed %d, refused %v", i, r.Redeemed, r.Converted, r.Seats, r.Consumed, r.Refusals)
+		t.Logf("process %d: redeemed %d, converted %d, %d seats, consumed %d, %d leases, refused %v", i, r.Redeemed, r.Converted, r.Seats, r.Consumed, r.Leases, r.Refusals)
 		for _, u := range r.Unexpected {
 			t.Errorf("process %d: unexpected error: %s", i, u)
 		}
@@ -115,12 +121,13 @@ func RunMultiProcess(t *testing.T, cfg MultiProcess) {
 		total.Converted += r.Converted
 		total.Seats += r.Seats
 		total.Consumed += r.Consumed
+		total.Leases += r.Leases
 		for k, n := range r.Refusals {
 			total.Refusals[k] += n
 		}
 	}
-	ops := multiProcesses * (2 + 2*devicesEach + consumesEach)
-	t.Logf("%d processes: %d operations (redeem, convert, register and seat devices, consume) in %v: %.0f operations/s",
+	ops := multiProcesses * (2 + 2*devicesEach + consumesEach + 2*leasesEach)
+	t.Logf("%d processes: %d operations (redeem, convert, register and seat devices, consume, activate and check out) in %v: %.0f operations/s",
 		multiProcesses, ops, elapsed.Round(time.Millisecond), float64(ops)/elapsed.Seconds())
 	checkMultiProcessReports(t, total)
 	checkMultiProcessStore(ctx, t, store, code, voucher)
@@ -128,8 +135,8 @@ func RunMultiProcess(t *testing.T, cfg MultiProcess) {
 
 // setUpMultiProcess creates, through p, the vendor's and the
 // organization's data, before the processes start, and returns the code
-// and the voucher they try to spend.
-func setUpMultiProcess(ctx context.Context, t *testing.T, p *portal.Portal) (code, voucher string) {
+// and the voucher they try to spend, and the key of the floating license.
+func setUpMultiProcess(ctx context.Context, t *testing.T, p *portal.Portal) (code, voucher, float string) {
 	t.Helper()
 	if err := p.CreateOrganization(ctx, "acme", "Acme Inc."); err != nil {
 		t.Fatal(err)
@@ -167,7 +174,11 @@ func setUpMultiProcess(ctx context.Context, t *testing.T, p *portal.Portal) (cod
 		Scheme: license.SchemePerDevice, Quantity: walletLicenses}), 0); err != nil {
 		t.Fatal(err)
 	}
-	return codes[0], vouchers[0]
+	float = sign(license.License{ID: floatLicense, Product: "acme-backup", Scheme: license.SchemeFloating, Quantity: floatQuantity})
+	if _, err := admin.AddKey(ctx, float, portal.KeyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return codes[0], vouchers[0], float
 }
 
 // checkMultiProcessReports checks what the processes of RunMultiProcess
@@ -179,10 +190,12 @@ func checkMultiProcessReports(t *testing.T, total multiProcessResult) {
 		"voucher-used":         multiProcesses - 1,
 		"restriction-exceeded": multiProcesses*devicesEach - seatQuantity,
 		"wallet-short":         multiProcesses*consumesEach - walletLicenses,
+		"no-lease":             multiProcesses*leasesEach - floatQuantity,
 	}
-	if total.Redeemed != 1 || total.Converted != 1 || total.Seats != seatQuantity || total.Consumed != walletLicenses {
-		t.Errorf("processes report %d redemptions, %d conversions, %d seats, %d licenses consumed; want 1, 1, %d, %d",
-			total.Redeemed, total.Converted, total.Seats, total.Consumed, seatQuantity, walletLicenses)
+	if total.Redeemed != 1 || total.Converted != 1 || total.Seats != seatQuantity || total.Consumed != walletLicenses ||
+		total.Leases != floatQuantity {
+		t.Errorf("processes report %d redemptions, %d conversions, %d seats, %d licenses consumed, %d leases; want 1, 1, %d, %d, %d",
+			total.Redeemed, total.Converted, total.Seats, total.Consumed, total.Leases, seatQuantity, walletLicenses, floatQuantity)
 	}
 	for k, n := range wantRefusals {
 		if total.Refusals[k] != n {
@@ -202,9 +215,10 @@ func checkMultiProcessStore(ctx context.Context, t *testing.T, store portal.Port
 	}
 	// Read in the views, checked after them, so that the figures and
 	// failures point at the store's test.
-	var seats, devices, wallet, paid, redemptions int
+	var seats, devices, wallet, paid, redemptions, leases int
 	var vo portal.Voucher
 	err := store.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
+		leases = len(o.Leases.Peek(floatLicense))
 		for _, st := range o.Seats.All() {
 			if st.License == seatLicense {
 				seats++
@@ -223,15 +237,18 @@ func checkMultiProcessStore(ctx context.Context, t *testing.T, store portal.Port
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("database: %d devices, %d seats of %s, wallet %d, subscription paid %d, history %v",
-		devices, seats, seatLicense, wallet, paid, actions)
+	t.Logf("database: %d devices, %d seats of %s, wallet %d, subscription paid %d, %d leases of %s, history %v",
+		devices, seats, seatLicense, wallet, paid, leases, floatLicense, actions)
+	if leases != floatQuantity || actions["lease.checkout"] != floatQuantity {
+		t.Errorf("%d leases of %s, %d checkouts in the history; want %d (F1)", leases, floatLicense, actions["lease.checkout"], floatQuantity)
+	}
 	// Redeeming the code also registers and seats the device it was
 	// redeemed on (K5, D3): one device and one assignment more.
 	if seats != seatQuantity || actions["seat.assign"] != seatQuantity+1 {
 		t.Errorf("%d seats of %s, %d assignments in the history; want %d and %d", seats, seatLicense, actions["seat.assign"], seatQuantity, seatQuantity+1)
 	}
-	if devices != multiProcesses*devicesEach+1 {
-		t.Errorf("%d devices, want %d: a registration was lost", devices, multiProcesses*devicesEach+1)
+	if want := multiProcesses*(devicesEach+leasesEach) + 1; devices != want {
+		t.Errorf("%d devices, want %d: a registration was lost", devices, want)
 	}
 	if wallet != 0 {
 		t.Errorf("wallet holds %d, want 0", wallet)
@@ -255,7 +272,7 @@ func checkMultiProcessStore(ctx context.Context, t *testing.T, store portal.Port
 // running in such a process. open opens the store that the parent's
 // MultiProcess.Open opened, from what MultiProcess.Env put in the
 // environment, and closes it when t ends. The process redeems, converts,
-// seats and consumes through a portal over that store, and reports to
+// seats, consumes and checks out leases through a portal over that store, and reports to
 // the parent how many of its attempts succeeded and why the others
 // failed; an error other than the refusals expected fails t.
 func MultiProcessChild(t *testing.T, open func(t *testing.T) portal.PortalStore) {
@@ -269,7 +286,7 @@ func MultiProcessChild(t *testing.T, open func(t *testing.T) portal.PortalStore)
 	}
 	child := strconv.Itoa(i)
 	acme := p.Org(portal.Actor{ID: "process-" + child + "@acme.example", Org: "acme"}, "acme")
-	code, voucher := getenv(t, codeEnv), getenv(t, voucherEnv)
+	code, voucher, float := getenv(t, codeEnv), getenv(t, voucherEnv), getenv(t, floatEnv)
 
 	ChildReady()
 	r := multiProcessResult{Refusals: map[string]int{}}
@@ -307,6 +324,19 @@ func MultiProcessChild(t *testing.T, open func(t *testing.T) portal.PortalStore)
 			} else {
 				refused("consume", err, portal.ErrWalletShort, "wallet-short")
 			}
+		}
+	}
+	for j := range leasesEach {
+		fp := fmt.Sprintf("process-%s-floating-%02d", child, j)
+		_, a, err := p.Activate(ctx, portal.ActivationRequest{Key: float, Fingerprint: fp})
+		if err != nil {
+			r.Unexpected = append(r.Unexpected, "activate "+fp+": "+err.Error())
+			continue
+		}
+		if _, err := p.Checkout(ctx, a.ID, fp, floatLicense); err == nil {
+			r.Leases++
+		} else {
+			refused("checkout "+fp, err, portal.ErrNoLease, "no-lease")
 		}
 	}
 	ChildReport(t, r)

@@ -325,6 +325,8 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 			g.Placed["pc-1"] = "SN-1"
 			o.Groups.Put("site", g)
 			o.Groups.Delete("site")
+			o.Leases.Delete("FLOAT-1")
+			o.Leases.Put("FLOAT-2", portal.LeaseSet{"pc-1": {ID: "FLOAT-2|pc-1", License: "FLOAT-2", Fingerprint: "pc-1"}})
 			o.History = append(o.History, portal.HistoryEntry{Seq: 99, Action: "nothing"})
 		}
 		err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
@@ -358,6 +360,11 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 			v.Owners.Put("SN-1", "acme")
 			v.Codes.Put("C", portal.ActivationCode{Code: "C", Limit: 1})
 			v.Customers["reseller"] = append(v.Customers["reseller"], "acme")
+			v.Activations.Put("act-1", portal.Activation{ID: "act-1", Fingerprint: "pc-1"})
+			v.DeviceActivations.Put("SN-1|pc-1", portal.ActivationRef{Activation: "act-1"})
+			v.TrialStarts.Put("acme-backup|pc-1", portal.ActivationRef{Activation: "act-1"})
+			v.Revocations.Put("license:SN-1", portal.Revocation{Kind: portal.RevokedLicense, ID: "SN-1", Serial: 2})
+			v.RevocationCount = 1
 			v.History = append(v.History, portal.HistoryEntry{Seq: 1, Action: "nothing"})
 		}
 		err = s.UpdateVendor(ctx, func(v *portal.Vendor) error {
@@ -379,6 +386,9 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 			})
 		}()
 		_ = s.ViewVendor(ctx, func(v *portal.Vendor) error {
+			if v.Activations.Len()+v.DeviceActivations.Len()+v.TrialStarts.Len()+v.Revocations.Len() != 0 || v.RevocationCount != 0 {
+				t.Errorf("a refused vendor update changed activations or revocations: count %d", v.RevocationCount)
+			}
 			if v.Seq != 0 || v.Owners.Len() != 0 || v.Codes.Len() != 0 || len(v.Customers) != 0 || len(v.History) != 0 {
 				t.Errorf("a refused vendor update changed the vendor: seq %d, owners %d, codes %d, customers %v, history %d",
 					v.Seq, v.Owners.Len(), v.Codes.Len(), v.Customers, len(v.History))
@@ -631,6 +641,9 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 			}
 		}
 	})
+	t.Run("ActivationsLeasesRevocations", func(t *testing.T) {
+		activationsLeasesRevocations(ctx, t, newStore(t))
+	})
 	t.Run("BadInput", func(t *testing.T) {
 		s := newStore(t)
 		if err := s.CreateOrganization(ctx, sampleOrganization("", 0)); !errors.Is(err, license.ErrInvalidInput) {
@@ -681,7 +694,9 @@ func sampleOrganization(id string, n int) *portal.Organization {
 		Subscriptions: map[string]portal.Subscription{"acme-backup": {ID: "acme-backup", Product: "acme-backup", Devices: 5, Paid: 5, Activated: t0, Due: t0.Add(365 * 24 * time.Hour)}},
 		Delegations:   map[string]portal.Delegation{"reseller": {Partner: "reseller", Since: t0}},
 		Levels:        portal.TableOf(map[string]string{"SN-1": "info"}),
-		History:       []portal.HistoryEntry{{Seq: 1, At: t0, Actor: "vendor", Action: "organization.create", Subject: id}},
+		Leases: portal.TableOf(map[string]portal.LeaseSet{"FLOAT-1": {"pc-0": {ID: "FLOAT-1|pc-0", License: "FLOAT-1", Org: id,
+			Activation: "act-1", Fingerprint: "pc-0", Expires: t0.Add(15 * time.Minute)}}}),
+		History: []portal.HistoryEntry{{Seq: 1, At: t0, Actor: "vendor", Action: "organization.create", Subject: id}},
 	}
 	for i := range n {
 		fp := fmt.Sprintf("pc-%d", i)
