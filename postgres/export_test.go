@@ -18,3 +18,11 @@ func MigrateTo(ctx context.Context, dsn, schema string, last int) error {
 	_, err = migrate(ctx, conn, schema, last)
 	return err
 }
+
+// Setting returns the value of a run-time parameter on one of the store's
+// connections.
+func (s *Store) Setting(ctx context.Context, name string) (string, error) {
+	var v string
+	err := s.pool.QueryRow(ctx, "SELECT current_setting($1)", name).Scan(&v)
+	return v, err
+}
