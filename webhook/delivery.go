@@ -46,13 +46,16 @@ type wireDelivery struct {
 	At      time.Time         `json:"at"`
 	License string            `json:"license,omitempty"`
 	Detail  string            `json:"detail,omitempty"`
-	Attempt int               `json:"attempt"`
+	// Activation names the activation certificate concerned, if any.
+	Activation string `json:"activation,omitempty"`
+	Attempt    int    `json:"attempt"`
 }
 
 // MarshalJSON writes the delivery's JSON form.
 func (d Delivery) MarshalJSON() ([]byte, error) {
 	e := d.Event
-	return json.Marshal(wireDelivery{ID: e.ID, Kind: e.Kind, At: e.At.UTC(), License: e.License, Detail: e.Detail, Attempt: d.Attempt})
+	return json.Marshal(wireDelivery{ID: e.ID, Kind: e.Kind, At: e.At.UTC(), License: e.License, Detail: e.Detail,
+		Activation: e.Activation, Attempt: d.Attempt})
 }
 
 // UnmarshalJSON reads the delivery's JSON form. It fails with
@@ -74,7 +77,8 @@ func (d *Delivery) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("%w: attempt %d", ErrMalformedBody, w.Attempt)
 	}
 	*d = Delivery{
-		Event:   license.Event{ID: w.ID, Kind: w.Kind, At: w.At.UTC(), License: w.License, Detail: w.Detail},
+		Event: license.Event{ID: w.ID, Kind: w.Kind, At: w.At.UTC(), License: w.License, Detail: w.Detail,
+			Activation: w.Activation},
 		Attempt: w.Attempt,
 	}
 	return nil

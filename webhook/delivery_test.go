@@ -42,6 +42,15 @@ func TestDelivery_JSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &d))
 	assert.Equal(t, webhook.Delivery{Event: graceStarted, Attempt: 3}, d)
 
+	// An activation's event (A4) carries its activation.
+	lapsed := license.Event{ID: "checkin-lapsed/act-1/2028-01-20T00:00:00Z", Kind: license.EventCheckInLapsed,
+		At: graceStarted.At, Activation: "act-1", Detail: "The activation act-1 lapsed."}
+	b, err = json.Marshal(webhook.Delivery{Event: lapsed, Attempt: 1})
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"activation":"act-1"`)
+	require.NoError(t, json.Unmarshal(b, &d))
+	assert.Equal(t, webhook.Delivery{Event: lapsed, Attempt: 1}, d)
+
 	// A field a later sender adds does not break this receiver.
 	require.NoError(t, json.Unmarshal([]byte(`{"id":"x","kind":"k","at":"2028-01-20T00:00:00Z","attempt":1,"org":"acme"}`), &d))
 	assert.Equal(t, "x", d.Event.ID)
