@@ -111,7 +111,7 @@ func (s source[V]) Load(id string) (V, bool) {
 	if !ok {
 		return v, false
 	}
-	if err := rowjson.Decode(data, &v); err != nil {
+	if err := decodeRecord(s.t, s.e, s.org, id, data, &v); err != nil {
 		s.t.fail(fmt.Errorf("%w: %s %q of %q: %w", license.ErrCorrupt, s.e.name, id, s.org, err))
 		var zero V
 		return zero, false
@@ -140,7 +140,7 @@ func (s source[V]) rows(query string, args []any) map[string]V {
 			return out
 		}
 		var v V
-		if err := rowjson.Decode(data, &v); err != nil {
+		if err := decodeRecord(s.t, s.e, s.org, id, data, &v); err != nil {
 			s.t.fail(fmt.Errorf("%w: %s %q of %q: %w", license.ErrCorrupt, s.e.name, id, s.org, err))
 			return out
 		}

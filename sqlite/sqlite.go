@@ -43,6 +43,7 @@ type Store struct {
 	path   string
 	writer *pool // one connection: every write transaction, in turn
 	reader *pool // several: the views, which run beside the writer
+	keys   keyCache
 }
 
 var (
@@ -177,10 +178,11 @@ func (t *tx) stmt(query string) (*sql.Stmt, error) {
 // table made on its own (see portal.Source) is kept in err, and fails
 // the operation.
 type tx struct {
-	ctx context.Context
-	sql *sql.Tx
-	p   *pool
-	err error
+	ctx  context.Context
+	sql  *sql.Tx
+	p    *pool
+	keys *keyCache // nil in the migrations
+	err  error
 }
 
 func (t *tx) fail(err error) {
@@ -260,7 +262,7 @@ func (s *Store) once(ctx context.Context, p *pool, fn func(*tx) error) error {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
 	defer stx.Rollback() //nolint:errcheck // after Commit it does nothing
-	t := &tx{ctx: ctx, sql: stx, p: p}
+	t := &tx{ctx: ctx, sql: stx, p: p, keys: &s.keys}
 	if err := fn(t); err != nil {
 		return err
 	}
