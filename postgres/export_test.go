@@ -19,10 +19,6 @@ func MigrateTo(ctx context.Context, dsn, schema string, last int) error {
 	return err
 }
 
-// Setting returns the value of a run-time parameter on one of the store's
-// connections.
-func (s *Store) Setting(ctx context.Context, name string) (string, error) {
-	var v string
-	err := s.pool.QueryRow(ctx, "SELECT current_setting($1)", name).Scan(&v)
-	return v, err
-}
+// SeatsOfLicenseQuery returns the statement that reads one license's
+// seats.
+func (s *Store) SeatsOfLicenseQuery() string { return s.sql.portal.seats.ofLicense }

@@ -55,7 +55,13 @@ func newRowTable(schema, name string, byOrg bool) rowTable {
 		cols, sel, arrays = "id, data, license, device", "u.id, u.data::"+typ+", u.license, u.device",
 			"$2::text[], $3::text[], $4::text[], $5::text[]"
 		set += ", license = excluded.license, device = excluded.device"
-		r.ofLicense = "SELECT id, data FROM " + t + " WHERE org = $1 AND license = $2"
+		// A seat's ID starts with its license's ID and "|" (see
+		// portal.SeatSource): a license's seats are one range of the
+		// primary key, which even a prepared statement's generic plan,
+		// made for no license in particular, reads through the index.
+		// By license alone, that plan scanned all 100,000 seats of an
+		// organization whose one license held them, to find another's.
+		r.ofLicense = "SELECT id, data FROM " + t + " WHERE org = $1 AND id >= $2 || '|' AND id < $2 || '}' AND license = $2"
 		r.ofLicenseLck = r.ofLicense + " FOR UPDATE"
 		r.fewOfLicense = r.ofLicense + fmt.Sprintf(" LIMIT %d", prefetchSeats+1)
 		r.fewLck = r.fewOfLicense + " FOR UPDATE"

@@ -90,15 +90,6 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	// The statements are prepared once per connection, and a prepared
-	// statement's generic plan guesses how many rows match a parameter
-	// from the table's average: a license's seats, in an organization
-	// where one license holds 100,000 and the others a few, would be
-	// looked for by scanning them all. Each execution is planned for its
-	// own parameters instead; the DSN's own setting, if any, stands.
-	if _, set := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set {
-		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
-	}
 	for _, fn := range o.configure {
 		fn(cfg)
 	}
