@@ -36,7 +36,7 @@ func findChrome() (path, skip string) {
 const stepTimeout = 20 * time.Second
 
 // The size of the window the screens are seen, and photographed, in.
-const viewWidth, viewHeight = 1024, 640
+const viewWidth, viewHeight = 1024, 480
 
 // browser is a headless Chromium for one test, and where its screenshots
 // go.
@@ -157,15 +157,15 @@ func (u *user) click(sel, what string) {
 	u.status = resp.Status
 }
 
-// fill types value into the input or text area whose label reads label:
-// finding it by its label checks that it has one.
+// fill types value into the empty input or text area whose label reads
+// label: finding it by its label checks that it has one.
 func (u *user) fill(label, value string) {
 	u.t.Helper()
 	sel := field(label)
-	run(u, "fill in "+label, chromedp.Steps(
-		chromedp.Clear(sel, chromedp.NodeVisible),
-		chromedp.SendKeys(sel, value, chromedp.NodeVisible),
-	))
+	run(u, "fill in "+label, chromedp.SendKeys(sel, value, chromedp.NodeVisible))
+	if got := run(u, "read "+label, chromedp.Value(sel)); got != value {
+		u.t.Fatalf("%s: %s holds %q, want %q", u.name, label, got, value)
+	}
 }
 
 // field is the XPath of the form control that the label reading label
@@ -233,17 +233,19 @@ func (u *user) number(sel string) int {
 var firstNumber = regexp.MustCompile(`\d+`)
 
 // table returns the rows of the page's table that has a column header
-// reading column: each row maps its column headers to its cells' text.
+// reading column: each row maps its column headers to its cells' text,
+// row headers included.
 func (u *user) table(column string) []map[string]string {
 	u.t.Helper()
 	rows := run(u, "read the table of "+column, chromedp.Evaluate[[]map[string]string](`(() => {
+		const head = t => t.tHead ? t.tHead.rows[0] : t.rows[0];
 		const t = Array.from(document.querySelectorAll("table")).find(t =>
-			Array.from(t.querySelectorAll("th"), th => th.innerText.trim()).includes(`+jsq(column)+`));
+			head(t) && Array.from(head(t).cells, c => c.innerText.trim()).includes(`+jsq(column)+`));
 		if (!t) return null;
-		const heads = Array.from(t.querySelectorAll("th"), th => th.innerText.trim());
-		return Array.from(t.querySelectorAll("tr")).filter(r => r.querySelector("td")).map(r => {
+		const names = Array.from(head(t).cells, c => c.innerText.trim());
+		return Array.from(t.rows).filter(r => r !== head(t)).map(r => {
 			const row = {};
-			Array.from(r.cells).forEach((c, i) => row[heads[i]] = c.innerText.trim());
+			Array.from(r.cells).forEach((c, i) => row[names[i]] = c.innerText.trim());
 			return row;
 		});
 	})()`))

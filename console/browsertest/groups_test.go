@@ -9,24 +9,17 @@ import (
 	"github.com/licensekit/license/portal"
 )
 
-// A member creates a license group, adds two licenses to it and then a
-// device, all through the console's forms; the group's page shows the
-// license the portal placed the device on (G1, U4): the one that lasts
-// longest, by the placement rule (G2), as the API reports it too.
+// A member adds two keys to the key storage, creates a license group,
+// adds both licenses to it and then a device, all through the console's
+// forms; the group's page shows the license the portal placed the device
+// on (G1, U4): the one that lasts longest, by the placement rule (G2), as
+// the API reports it too.
 func TestConsole_G1_G2_U4_DevicePlacedInAGroup(t *testing.T) {
 	ctx := context.Background()
 	b := newBrowser(t)
 	s := startServer(t)
 	token := s.createOrg(t, "acme", "Acme Inc.")
 	acme := s.vendor.Org("acme")
-	for _, key := range []string{
-		s.key(t, "SN-SPRING", "backup", 3, 90),
-		s.key(t, "SN-YEAR", "backup", 3, 365),
-	} {
-		if _, err := acme.AddKey(ctx, key, portal.KeyOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	// The console has no form to register a device: the device's
 	// agent does that, over the API.
 	const fp = "fp-paris-ws-01"
@@ -36,9 +29,19 @@ func TestConsole_G1_G2_U4_DevicePlacedInAGroup(t *testing.T) {
 
 	ada := b.newUser(t, s, "acme")
 	ada.signIn(token)
+	ada.follow("Key storage")
+	for _, key := range []string{
+		s.key(t, "SN-SPRING", "backup", 3, 90),
+		s.key(t, "SN-YEAR", "backup", 3, 365),
+	} {
+		ada.fill("License key", key)
+		ada.press("Add key")
+		ada.want(200, "Key storage")
+	}
 	ada.follow("Groups")
 	ada.want(200, "License groups")
 	ada.createGroup("paris", "Paris office")
+	ada.follow("Groups")
 	ada.shot("groups")
 	ada.click(`//main//a[normalize-space()="Paris office"]`, "open the group")
 	ada.want(200, "Paris office")
@@ -74,11 +77,11 @@ func TestConsole_G1_G2_U4_DevicePlacedInAGroup(t *testing.T) {
 }
 
 // createGroup creates a license group with the form of the page License
-// groups.
+// groups, which leads to the group's page.
 func (u *user) createGroup(id, name string) {
 	u.t.Helper()
 	u.fill("ID", id)
 	u.fill("Name", name)
 	u.press("Create group")
-	u.want(200, "License groups")
+	u.want(200, name)
 }

@@ -25,7 +25,7 @@ func TestConsole_FormWithoutItsSecurityTokenIsRefused(t *testing.T) {
 		{"without its token", `f.querySelector('input[name="csrf"]').remove()`},
 		{"with a forged token", `f.querySelector('input[name="csrf"]').value = "forged"`},
 	} {
-		ada.follow("Wallet")
+		ada.open("/console/orgs/acme/wallet")
 		ada.want(200, "Wallet")
 		ada.fill("License key", key)
 		ada.choose("Keep in the wallet")
@@ -42,7 +42,7 @@ func TestConsole_FormWithoutItsSecurityTokenIsRefused(t *testing.T) {
 	if r, err := acme.Redemptions(ctx); err != nil || len(r) != 0 {
 		t.Fatalf("after the refusals, the portal's redemptions: %v, %v; want none", r, err)
 	}
-	ada.follow("Wallet")
+	ada.open("/console/orgs/acme/wallet")
 	if n := ada.number("#kept"); n != 0 {
 		t.Fatalf("after the refusals, the wallet keeps %d licenses", n)
 	}
