@@ -18,6 +18,10 @@
 // process serving one database the same one. SIGINT or SIGTERM stops the
 // server after the requests under way.
 //
+// The web console is served under /console/ (open
+// http://127.0.0.1:8080/console/ and sign in with a token); see package
+// github.com/licensekit/license/console.
+//
 // Every request needs a bearer token. "licensed token create" makes one
 // and prints its secret, once; the server keeps only its hash. When the
 // environment variable LICENSED_VENDOR_TOKEN is set, its value is also a

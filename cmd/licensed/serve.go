@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/licensekit/license"
+	"github.com/licensekit/license/console"
 	"github.com/licensekit/license/http"
 	"github.com/licensekit/license/portal"
 	"github.com/licensekit/license/webhook"
@@ -99,6 +100,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if err != nil {
 		return err
 	}
+	// The web console answers under /console/, signed in with the same
+	// tokens; the API answers everything else.
+	con, err := console.New(console.Config{Portal: p, Auth: auth, Logger: log})
+	if err != nil {
+		return err
+	}
+	mux := nethttp.NewServeMux()
+	mux.Handle("/console/", con)
+	mux.Handle("/", api)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -113,7 +123,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		}
 	}
 
-	srv := &nethttp.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := &nethttp.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
