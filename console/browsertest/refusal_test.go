@@ -58,7 +58,7 @@ func TestConsole_FormWithoutItsSecurityTokenIsRefused(t *testing.T) {
 // A member who edits the URL of one of its pages to another
 // organization's gets the same "Not found" page as for an organization
 // that does not exist (W3), for every page and for a form posted there,
-// which changes nothing.
+// which changes nothing; the vendor's pages are not found either.
 func TestConsole_W3_AnotherOrganizationsPagesAreNotFound(t *testing.T) {
 	ctx := context.Background()
 	b := newBrowser(t)
@@ -83,6 +83,23 @@ func TestConsole_W3_AnotherOrganizationsPagesAreNotFound(t *testing.T) {
 		}
 	}
 	ada.shot("notfound")
+
+	// The vendor's pages, as the vendor sees them and as a member who
+	// types their URLs does.
+	vendor := b.newUser(t, s, "vendor")
+	vendor.signIn(vendorToken)
+	for _, page := range []struct{ path, heading, shot string }{
+		{"/console/vendor/", "Vendor", "vendor"},
+		{"/console/vendor/codes", "Activation codes", "codes"},
+		{"/console/vendor/vouchers", "Vouchers", "vouchers"},
+		{"/console/vendor/revocations", "Revocation", "revocations"},
+	} {
+		vendor.open(page.path)
+		vendor.want(200, page.heading)
+		vendor.shot(page.shot)
+		ada.open(page.path)
+		ada.want(404, "Not found")
+	}
 
 	// The redeem form, sent to globex's wallet.
 	ada.open("/console/orgs/acme/wallet")
