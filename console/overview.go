@@ -45,7 +45,7 @@ func overview(keys []portal.KeyUsage, subs []portal.Subscription, wallet map[str
 	var rows []softwareState
 	for _, product := range slices.Sorted(maps.Keys(held)) {
 		ev := license.Evaluate(held[product], license.History{}, policy, now)
-		rows = append(rows, keysState(product, ev))
+		rows = append(rows, keysState(product, ev, policy))
 	}
 	for _, sub := range subs {
 		if _, ok := held[sub.Product]; !ok {
@@ -57,7 +57,7 @@ func overview(keys []portal.KeyUsage, subs []portal.Subscription, wallet map[str
 }
 
 // keysState is the row of a software's licenses, evaluated.
-func keysState(product string, ev license.Evaluation) softwareState {
+func keysState(product string, ev license.Evaluation, policy license.Policy) softwareState {
 	row := softwareState{Software: product, State: ev.State.String(), Expires: date(ev.Expiry)}
 	switch ev.State {
 	case license.Trial:
@@ -70,9 +70,13 @@ func keysState(product string, ev license.Evaluation) softwareState {
 	case license.Expiring:
 		row.Next = "Renew before " + date(ev.Expiry)
 	case license.Grace:
-		row.Next = "Renew now: the software stops on " + date(ev.Next)
+		row.Next = "Renew now: the software stops on " + date(ev.Expiry.Add(period(policy.Grace)))
 	case license.Suspended:
-		row.Next = "Renew now to restore it: its data is deleted on " + date(ev.Next)
+		deleted := ev.Expiry.Add(period(policy.Grace) + period(policy.Suspension))
+		if policy.DeleteAfterExpiry > 0 {
+			deleted = ev.Expiry.Add(policy.DeleteAfterExpiry)
+		}
+		row.Next = "Renew now to restore it: its data is deleted on " + date(deleted)
 	case license.Pending:
 		row.Next = "Nothing to do: it starts on " + date(ev.Next)
 	case license.Revoked:
@@ -107,6 +111,9 @@ func subscriptionState(sub portal.Subscription, kept int, policy license.Policy,
 	}
 	return row
 }
+
+// period is a policy's period, zero when it is license.Off.
+func period(d time.Duration) time.Duration { return max(d, 0) }
 
 // sortedCounts returns the wallet by product, sorted, and its total.
 func sortedCounts(wallet map[string]int) ([]productCount, int) {

@@ -40,7 +40,7 @@ func parsePages() (*pages, error) {
 	}
 	ps := &pages{byName: make(map[string]*template.Template, len(screens))}
 	for _, name := range screens {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/parts.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("console: parsing the %s page: %w", name, err)
 		}
