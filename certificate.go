@@ -150,9 +150,24 @@ func (k *SigningKey) SignCertificate(c *Certificate) (string, error) {
 // trusted keys and returns the certificate, as [Verifier.Verify] does a
 // license key: it fails with an error wrapping ErrMalformedCertificate, a
 // [*SignerError] (ErrUnknownSigner, ErrRetiredSigner), ErrBadSignature
-// or ErrUnsupportedVersion. It checks neither the device nor the time:
-// see [Certificate.Check].
+// or ErrUnsupportedVersion; for an activation named by the revocation
+// list loaded with [Verifier.LoadRevocationList], with an error wrapping
+// ErrRevoked (C3). It checks neither the device nor the time: see
+// [Certificate.Check].
 func (v *Verifier) VerifyCertificate(text string) (*Certificate, error) {
+	c, err := v.verifyCertificate(text)
+	if err != nil {
+		return nil, err
+	}
+	if ll := v.revoked.Load(); ll != nil && ll.list.RevokesActivation(c.ID) {
+		return nil, fmt.Errorf("%w: activation %q is on revocation list %d", ErrRevoked, c.ID, ll.list.Serial)
+	}
+	return c, nil
+}
+
+// verifyCertificate is VerifyCertificate but for the revocation list, as
+// verifyKey is Verify's.
+func (v *Verifier) verifyCertificate(text string) (*Certificate, error) {
 	p, err := parseSigned(text, certificatePrefix, MaxCertificateSize, ErrMalformedCertificate)
 	if err != nil {
 		return nil, err

@@ -21,6 +21,12 @@ type Holding struct {
 	Removed   time.Time // when it was removed; zero if it is held
 	RenewalOf string    // the ID of the license this one renews (N1–N3)
 	Code      string    // the activation code it came from, for automatic renewal (R5)
+	// Activation is the ID of the activation certificate that carries
+	// the license (A1); empty for a license key held on its own.
+	Activation string
+	// NotAfter is that certificate's NotAfter: the license grants until
+	// then, then for the policy's CheckInGrace, then nothing (A4).
+	NotAfter time.Time
 }
 
 // History is what happened to an installation apart from its licenses.
@@ -47,8 +53,8 @@ type Evaluation struct {
 	// Reason says why the software may not run, or is nil when it may.
 	// It matches one of ErrUnlicensed, ErrTrialEnded,
 	// ErrInsufficientLicenses, ErrPending, ErrSuspended, ErrDeleted,
-	// ErrRevoked, ErrAgreementRevoked or, under RollbackDeny,
-	// ErrClockRollback.
+	// ErrRevoked, ErrAgreementRevoked, ErrCheckInLapsed or, under
+	// RollbackDeny, ErrClockRollback.
 	Reason error
 	// Features are the features granted, sorted: the union of the valid
 	// licenses' features (S11), or in Grace those of the licenses that
@@ -126,6 +132,7 @@ type interval struct {
 	trial       bool // a trial: no grace by default (S10)
 	revoked     bool // it ends because it was revoked (S8)
 	removed     bool // it ends because its key was removed
+	lapsed      bool // it ends because its activation certificate lapsed (A4)
 }
 
 // run is an unbroken run of validity: intervals that overlap or touch
@@ -136,6 +143,7 @@ type run struct {
 	paid       bool // it ends with a license that is not a trial (S10)
 	revoked    bool // it ends because of a revocation
 	removed    bool // it ends because a key was removed
+	lapsed     bool // it ends because an activation certificate lapsed (A4)
 }
 
 type evaluator struct {
@@ -166,6 +174,9 @@ func (e *evaluator) run(t time.Time) {
 	slices.SortStableFunc(e.ev.Events, func(a, b Event) int {
 		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.ID, b.ID))
 	})
+	// One event per ID: the licenses of one certificate, or a license
+	// held both as a key and in a certificate, report the same ones.
+	e.ev.Events = slices.CompactFunc(e.ev.Events, func(a, b Event) bool { return a.ID == b.ID })
 	final := e.final()
 	var due []Event
 	for _, ev := range e.ev.Events {
@@ -261,13 +272,25 @@ func (e *evaluator) period(i int) (interval, bool) {
 	if !k.Promoted.IsZero() && k.Promoted.After(iv.from) {
 		iv.from = k.Promoted.UTC() // a promoted reserve grants from its promotion
 	}
+	if lapse := e.lapse(k); !lapse.IsZero() && lapse.Before(iv.until) {
+		iv.until, iv.lapsed = lapse, true
+	}
 	if !k.Revoked.IsZero() && k.Revoked.Before(iv.until) {
-		iv.until, iv.revoked = k.Revoked.UTC(), true
+		iv.until, iv.revoked, iv.lapsed = k.Revoked.UTC(), true, false
 	}
 	if !k.Removed.IsZero() && k.Removed.Before(iv.until) {
-		iv.until, iv.revoked, iv.removed = k.Removed.UTC(), false, true
+		iv.until, iv.revoked, iv.removed, iv.lapsed = k.Removed.UTC(), false, true, false
 	}
 	return iv, iv.from.Before(iv.until)
+}
+
+// lapse returns when the activation certificate that carries k stops
+// granting, its check-in grace over (A4); zero for a license key.
+func (e *evaluator) lapse(k Holding) time.Time {
+	if k.Activation == "" {
+		return time.Time{}
+	}
+	return k.NotAfter.UTC().Add(e.p.CheckInGrace)
 }
 
 // intervals lists the intervals of the keys, the trial, and the reserves
@@ -355,16 +378,18 @@ func mergeIntervals(ivs []interval) []run {
 			r := &runs[n-1]
 			switch c := iv.until.Compare(r.end); {
 			case c > 0:
-				r.end, r.revoked, r.removed, r.paid = iv.until, iv.revoked, iv.removed, !iv.trial
+				r.end, r.revoked, r.removed, r.lapsed, r.paid = iv.until, iv.revoked, iv.removed, iv.lapsed, !iv.trial
 			case c == 0:
 				r.revoked = r.revoked && iv.revoked
 				r.removed = r.removed && iv.removed
+				r.lapsed = r.lapsed && iv.lapsed
 				r.paid = r.paid || !iv.trial
 			}
 			r.members = append(r.members, iv)
 			continue
 		}
-		runs = append(runs, run{start: iv.from, end: iv.until, members: []interval{iv}, paid: !iv.trial, revoked: iv.revoked, removed: iv.removed})
+		runs = append(runs, run{start: iv.from, end: iv.until, members: []interval{iv}, paid: !iv.trial,
+			revoked: iv.revoked, removed: iv.removed, lapsed: iv.lapsed})
 	}
 	return runs
 }
@@ -379,14 +404,16 @@ func (e *evaluator) merge() {
 
 // graced reports whether the end of r starts grace, suspension and
 // deletion: a paid run, or a trial when the policy says so, that expired:
-// it did not end by revocation or removal.
+// it did not end by revocation, removal or a lapsed activation.
 func (e *evaluator) graced(r run) bool {
-	return !r.revoked && !r.removed && (r.paid || e.p.TrialGrace)
+	return r.expires() && (r.paid || e.p.TrialGrace)
 }
 
 // expires reports whether r ends by expiring, so that notices announce
-// its end.
-func (r run) expires() bool { return !r.revoked && !r.removed }
+// its end. A run that ends when an activation certificate lapses does
+// not: a check-in moves that end, and the check-in grace has notices of
+// its own (A4).
+func (r run) expires() bool { return !r.revoked && !r.removed && !r.lapsed }
 
 // timeline lists the events of every run: notices, grace, suspension,
 // deletion, restoration; and of every key. It stops at deletion.
@@ -458,6 +485,9 @@ func (e *evaluator) addBefore(limit time.Time, kind EventKind, at time.Time, lic
 func (e *evaluator) keyEvents() {
 	for i, k := range e.keys {
 		l := k.License
+		if k.Activation != "" {
+			e.checkInEvents(i)
+		}
 		if !k.Revoked.IsZero() {
 			e.add(EventRevoked, k.Revoked, l.ID, "license revoked; it grants nothing more")
 		}
@@ -501,6 +531,37 @@ func (e *evaluator) keyEvents() {
 			e.add(EventUnlicensed, deadline, "", fmt.Sprintf("%d licenses for %d in use at the end of the activation grace", g.seats, e.h.Usage))
 		}
 	}
+}
+
+// checkInEvents adds the events of the check-in grace of the activation
+// certificate carrying key i (A4): its start at NotAfter, when the
+// license still grants then, and its end when it ends the license's
+// grant. The certificate's other licenses add the same events, with the
+// same IDs, which run keeps once.
+func (e *evaluator) checkInEvents(i int) {
+	k := e.keys[i]
+	iv, ok := e.period(i)
+	notAfter := k.NotAfter.UTC()
+	e.edge(notAfter)
+	if !ok {
+		return
+	}
+	lapse := e.lapse(k)
+	if iv.until.After(notAfter) {
+		e.ev.Events = append(e.ev.Events, newActivationEvent(EventCheckInGraceStarted, maxTime(notAfter, iv.from), k.Activation,
+			"the activation certificate reached its end with no check-in; it grants until "+formatEnd(lapse)))
+	}
+	if iv.lapsed {
+		e.ev.Events = append(e.ev.Events, newActivationEvent(EventCheckInLapsed, iv.until, k.Activation,
+			"no check-in with the license server since the activation certificate ended "+formatEnd(notAfter)+"; nothing is granted until one succeeds"))
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // grant is what the intervals valid at an instant give.
@@ -596,6 +657,8 @@ func (e *evaluator) state(at time.Time) {
 			set(Revoked, ErrRevoked, grant{}, r.end)
 		case r.removed:
 			set(Unlicensed, ErrUnlicensed, grant{}, time.Time{})
+		case r.lapsed:
+			set(Unlicensed, ErrCheckInLapsed, grant{}, r.end)
 		case !e.graced(r):
 			set(Unlicensed, ErrTrialEnded, grant{}, r.end)
 		case at.Before(r.end.Add(e.p.Grace)):

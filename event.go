@@ -12,11 +12,12 @@ import (
 // so a handler that must survive a crash between delivery and the
 // Manager's record of it can deduplicate on it.
 type Event struct {
-	ID      string    // stable identity, such as "grace-started/SN-1/2028-01-20T00:00:00Z"
-	Kind    EventKind // what happened
-	At      time.Time // the instant it belongs to, UTC
-	License string    // the license concerned, if any
-	Detail  string    // a sentence for people
+	ID         string    // stable identity, such as "grace-started/SN-1/2028-01-20T00:00:00Z"
+	Kind       EventKind // what happened
+	At         time.Time // the instant it belongs to, UTC
+	License    string    // the license concerned, if any
+	Detail     string    // a sentence for people
+	Activation string    // the activation certificate concerned, if any (A4)
 }
 
 // EventKind says what an [Event] reports. Its text is lower case and
@@ -46,6 +47,12 @@ const (
 	EventRenewalFailed    EventKind = "renewal-failed"    // automatic renewal failed: activate by hand (R5)
 	EventKeyRemoved       EventKind = "key-removed"       // a license key was removed
 	EventStateReset       EventKind = "state-reset"       // the stored state could not be read and was started again (S9)
+
+	EventCheckInFailed        EventKind = "checkin-failed"         // a check-in with the license server failed; it is retried (A4)
+	EventCheckInGraceStarted  EventKind = "checkin-grace-started"  // an activation certificate passed its NotAfter with no check-in (A4)
+	EventCheckInLapsed        EventKind = "checkin-lapsed"         // the check-in grace is over: the activation grants nothing until a check-in succeeds (A4)
+	EventActivationRefreshed  EventKind = "activation-refreshed"   // a newer certificate of an activation was accepted (A4)
+	EventRevocationListLoaded EventKind = "revocation-list-loaded" // a newer revocation list was loaded (C2)
 )
 
 // newEvent returns an event whose ID is stable: the same kind, instant
@@ -53,4 +60,13 @@ const (
 func newEvent(kind EventKind, at time.Time, lic, detail string) Event {
 	at = at.UTC()
 	return Event{ID: eventid.New(string(kind), at, lic), Kind: kind, At: at, License: lic, Detail: detail}
+}
+
+// newActivationEvent returns an event about the activation certificate
+// with ID act, whose ID is stable as newEvent's: one per kind, instant
+// and activation, however many licenses the certificate carries.
+func newActivationEvent(kind EventKind, at time.Time, act, detail string) Event {
+	e := newEvent(kind, at, act, detail)
+	e.License, e.Activation = "", act
+	return e
 }

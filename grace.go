@@ -66,6 +66,16 @@ type Policy struct {
 	// OnRollback says what a clock set back beyond the tolerance does
 	// (S9). Default RollbackDeny.
 	OnRollback RollbackHandling
+	// CheckInGrace is how long an activation certificate keeps granting
+	// after its NotAfter while the license server cannot be reached (A4):
+	// a notice goes out at NotAfter, and when it ends nothing is granted
+	// until a check-in succeeds. Default 7 days; Off for none.
+	CheckInGrace time.Duration
+	// CheckInWindow is how long before a certificate's NotAfter the
+	// Manager checks in for a fresh one (A4). A certificate that lives
+	// less than twice the window is checked in at half its life instead.
+	// Default 7 days.
+	CheckInWindow time.Duration
 }
 
 // RenewalBasis says where a renewal's term starts (N3).
@@ -120,7 +130,9 @@ func (e *PolicyError) Unwrap() error { return ErrInvalidPolicy }
 // Expiring 30 days before expiry, with notices 30, 14, 7, 3 and 1 days
 // before; grace 14 days; suspension 30 days with a deletion notice 14 days
 // before deletion; activation grace 30 days; renewals from the old expiry;
-// a clock tolerance of one hour, beyond which a clock set back is denied.
+// a clock tolerance of one hour, beyond which a clock set back is denied;
+// activation certificates checked in 7 days before they end, and granting
+// 7 days past their end while the license server is away.
 func DefaultPolicy() Policy {
 	return Policy{
 		Trial:           30 * Day,
@@ -133,6 +145,8 @@ func DefaultPolicy() Policy {
 		RenewFrom:       RenewFromExpiry,
 		ClockTolerance:  time.Hour,
 		OnRollback:      RollbackDeny,
+		CheckInGrace:    7 * Day,
+		CheckInWindow:   7 * Day,
 	}
 }
 
@@ -160,6 +174,8 @@ func (p Policy) Validate() error {
 	period("DeletionNotice", p.DeletionNotice, true)
 	period("ActivationGrace", p.ActivationGrace, false)
 	period("ClockTolerance", p.ClockTolerance, false)
+	period("CheckInGrace", p.CheckInGrace, true)
+	period("CheckInWindow", p.CheckInWindow, false)
 	for i, d := range p.Notices {
 		if d <= 0 {
 			bad(fmt.Sprintf("Notices[%d]", i), "%v is not positive", d)
@@ -200,6 +216,8 @@ func (p Policy) normalized() Policy {
 	p.DeletionNotice = or(p.DeletionNotice, d.DeletionNotice)
 	p.ActivationGrace = or(p.ActivationGrace, d.ActivationGrace)
 	p.ClockTolerance = or(p.ClockTolerance, d.ClockTolerance)
+	p.CheckInGrace = or(p.CheckInGrace, d.CheckInGrace)
+	p.CheckInWindow = or(p.CheckInWindow, d.CheckInWindow)
 	if p.Notices == nil {
 		p.Notices = d.Notices
 	}

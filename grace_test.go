@@ -35,6 +35,8 @@ func TestDefaultPolicy_S1_S2_S3_S4_S5_S7_S9_S10_N3_SeedNumbers(t *testing.T) {
 		RenewFrom:         license.RenewFromExpiry,
 		ClockTolerance:    time.Hour,
 		OnRollback:        license.RollbackDeny,
+		CheckInGrace:      7 * d,
+		CheckInWindow:     7 * d,
 	}
 	got := license.DefaultPolicy()
 	assert.Empty(t, cmp.Diff(want, got))

@@ -56,13 +56,21 @@ type ManagerConfig struct {
 	// clock, so that a wall clock moved, or a machine resumed from sleep,
 	// is noticed that soon. Zero means one minute.
 	PollInterval time.Duration
+	// Fingerprint names this device, as the license server's activation
+	// certificates do (A2); package fingerprint derives one. Empty: no
+	// certificate is accepted.
+	Fingerprint string
+	// CheckIn reaches the license server to refresh activation
+	// certificates before they end (A4); Run and [Manager.CheckIn] call
+	// it. Nil: certificates are never refreshed, and lapse.
+	CheckIn CheckInner
 }
 
 // Software identifies the application in a [RenewalRequest] (N2).
 type Software struct {
-	ID      string // the vendor's identifier of the application
-	Version string // the application's version
-	Locale  string // the user's locale, such as "fr-FR"
+	ID      string `json:"id"`      // the vendor's identifier of the application
+	Version string `json:"version"` // the application's version
+	Locale  string `json:"locale"`  // the user's locale, such as "fr-FR"
 }
 
 // Errors of the Manager's operations. An operation that fails changes
@@ -104,7 +112,10 @@ type Manager struct {
 
 	mu         sync.Mutex // serializes operations and saves
 	st         InstallationState
-	license    map[string]*License // by key text; nil when the key no longer verifies
+	license    map[string]*License     // by key text; nil when the key no longer verifies
+	cert       map[string]*Certificate // by certificate text; nil when it no longer verifies or names another device
+	revs       *loadedList             // the revocation list of m.st, or of the state being changed
+	retry      map[string]checkInRetry // by activation ID: failed check-ins and when to try again (A4)
 	sent       map[string]bool
 	delivering bool // a goroutine is handing the outbox to OnEvent
 	evals      int  // evaluations run, for tests of the cost of a change
@@ -196,45 +207,58 @@ func (m *Manager) open(ctx context.Context) (InstallationState, error) {
 	return InstallationState{}, fmt.Errorf("license: opening installation %q: %w", m.id, ErrConflict)
 }
 
-// load takes st as the current state and verifies its keys.
+// load takes st as the current state and verifies its keys and
+// certificates. Its revocation list goes to the Verifier first, so that
+// the signing keys it revokes are retired before anything is verified
+// (C3); the Manager judges the revocations of licenses and activations
+// itself, from the instants it recorded.
 func (m *Manager) load(st InstallationState) {
 	m.st = st
+	if ll := m.stateList(st); ll != nil {
+		_, _ = m.cfg.Verifier.loadList(ll) // a newer one is adopted at the first change
+	}
 	m.license = make(map[string]*License, len(st.Keys))
 	for _, k := range st.Keys {
-		l, err := m.cfg.Verifier.Verify(k.Key)
+		l, err := m.cfg.Verifier.verifyKey(k.Key)
 		if err != nil {
 			l = nil // grants nothing; kept so that it can be removed
 		}
 		m.license[k.Key] = l
 	}
+	m.cert = make(map[string]*Certificate, len(st.Certificates))
+	for _, rec := range st.Certificates {
+		m.cert[rec.Text] = m.loadCertificate(rec.Text)
+	}
+	m.retry = map[string]checkInRetry{}
 	m.sent = make(map[string]bool, len(st.Sent))
 	for _, id := range st.Sent {
 		m.sent[id] = true
 	}
 }
 
-// holdings returns the keys of st that verify, as Evaluate reads them,
-// removed ones included: what they granted before their removal is the
-// installation's history.
+// holdings returns the keys and certified licenses of st that verify, as
+// Evaluate reads them, removed ones included: what they granted before
+// their removal is the installation's history.
 func (m *Manager) holdings(st InstallationState) []Holding {
-	hs := make([]Holding, 0, len(st.Keys))
+	hs := make([]Holding, 0, len(st.Keys)+len(st.Certificates))
 	for _, k := range st.Keys {
 		if h, ok := m.holding(k); ok {
 			hs = append(hs, h)
 		}
 	}
-	return hs
+	return m.certHoldings(hs, st, true)
 }
 
-// held returns the holdings of the keys st holds now: not removed.
+// held returns the holdings of the keys and certificates st holds now:
+// not removed.
 func (m *Manager) held(st InstallationState) []Holding {
-	hs := make([]Holding, 0, len(st.Keys))
+	hs := make([]Holding, 0, len(st.Keys)+len(st.Certificates))
 	for _, k := range st.Keys {
 		if h, ok := m.holding(k); ok && k.Removed.IsZero() {
 			hs = append(hs, h)
 		}
 	}
-	return hs
+	return m.certHoldings(hs, st, false)
 }
 
 func (m *Manager) holding(k KeyRecord) (Holding, bool) {
@@ -290,16 +314,19 @@ func (m *Manager) changeLocked(ctx context.Context, raw time.Time, op func(st *I
 	if seen := m.monotonicSeen(raw); seen.After(st.History.LatestSeen) {
 		st.History.LatestSeen = seen
 	}
+	// A revocation list the Verifier was given, by LoadRevocationList or
+	// by the host, takes effect here at the latest instant seen (C3).
+	before := activeKeys(st)
+	adopted := m.adoptRevocations(&st, maxTime(now, st.History.LatestSeen))
 	if op == nil {
-		return m.settle(ctx, st, raw, nil, false, false)
+		return m.settle(ctx, st, raw, adopted, !slices.Equal(before, activeKeys(st)), len(adopted) > 0)
 	}
 	ev := m.evaluate(st, now)
-	before := activeKeys(st)
 	events, err := op(&st, ev)
 	if err != nil {
 		return err
 	}
-	return m.settle(ctx, st, raw, events, !slices.Equal(before, activeKeys(st)), true)
+	return m.settle(ctx, st, raw, append(adopted, events...), !slices.Equal(before, activeKeys(st)), true)
 }
 
 // monotonicSeen returns the latest time seen advanced by the time elapsed
@@ -458,10 +485,10 @@ func (m *Manager) anchor(raw time.Time, ev Evaluation) {
 // begins, and notices after the change they announce.
 func kindRank(k EventKind) int {
 	order := []EventKind{
-		EventStateReset, EventClockRollback, EventKeyRemoved, EventRevoked, EventAgreementRevoked, EventReserveRemoved,
-		EventTrialEnded, EventTrialStarted, EventRenewalFailed, EventRenewed, EventReservePromoted,
-		EventActivated, EventRestored, EventReserveAdded, EventExpiryNotice, EventGraceStarted,
-		EventGraceHalfway, EventSuspended, EventDeletionNotice, EventUnlicensed, EventDeleted,
+		EventStateReset, EventClockRollback, EventRevocationListLoaded, EventKeyRemoved, EventRevoked, EventAgreementRevoked, EventReserveRemoved,
+		EventTrialEnded, EventTrialStarted, EventCheckInFailed, EventRenewalFailed, EventRenewed, EventActivationRefreshed, EventReservePromoted,
+		EventActivated, EventRestored, EventReserveAdded, EventExpiryNotice, EventGraceStarted, EventCheckInGraceStarted,
+		EventGraceHalfway, EventSuspended, EventDeletionNotice, EventCheckInLapsed, EventUnlicensed, EventDeleted,
 	}
 	return slices.Index(order, k)
 }
@@ -627,9 +654,12 @@ func (m *Manager) Advance(ctx context.Context, now time.Time) error {
 	return m.change(ctx, now, nil)
 }
 
-// Run advances the installation whenever something is due, until ctx is
-// done; it returns ctx's error, or the first error of Advance. It waits on
-// the configured Clock's timers.
+// Run advances the installation whenever something is due, and checks in
+// each activation certificate when its check-in falls due, as CheckIn
+// does (A4), until ctx is done; it returns ctx's error, or the first
+// error of Advance. A failed check-in is not an error of Run: it sends
+// its event and is tried again. It waits on the configured Clock's
+// timers.
 //
 // With the system clock, whose readings carry a monotonic reading, Run
 // also looks at the clock every PollInterval, to notice a wall clock that
@@ -658,6 +688,9 @@ func (m *Manager) Run(ctx context.Context) error {
 		if next := m.snap.Load().next; !next.IsZero() && (!poll || next.Sub(now) < wait) {
 			wait, poll = max(next.Sub(now), 0), true
 		}
+		if next := m.nextCheckIn(); !next.IsZero() && (!poll || next.Sub(now) < wait) {
+			wait, poll = max(next.Sub(now), 0), true
+		}
 		if poll {
 			wake = m.clock.After(wait)
 		}
@@ -668,6 +701,11 @@ func (m *Manager) Run(ctx context.Context) error {
 		}
 		if err := m.Advance(ctx, m.clock.Now()); err != nil {
 			return err
+		}
+		// A failed check-in is reported by its event and tried again
+		// later; it does not stop Run.
+		if err := m.CheckIn(ctx); err != nil && ctx.Err() != nil {
+			return ctx.Err()
 		}
 	}
 }
@@ -917,12 +955,20 @@ type HeldKey struct {
 	Promoted  time.Time // when it was promoted from reserve (R4); zero if never
 	Revoked   time.Time // when it was revoked (S8); zero if not
 	RenewalOf string    // the ID of the license it renews (N1–N3), if any
+	// Activation is the ID of the activation certificate that carries
+	// the license (A1), whose text is then Key; empty for a license key.
+	Activation string
+	// NotAfter is that certificate's NotAfter: the license grants until
+	// then and during the check-in grace after it (A4).
+	NotAfter time.Time
 }
 
 // Keys lists the license keys the installation holds, in the order they
-// were added: active keys and reserves, not those removed. A key whose
-// signer has been retired since it was added is not listed: it grants
-// nothing, and RemoveKey cannot name it either.
+// were added: active keys and reserves, not those removed; then the
+// licenses of the activation certificates it holds, in the order their
+// activations were accepted. A key or a certificate whose signer has been
+// retired since it was added is not listed: it grants nothing, and
+// RemoveKey cannot name it either.
 func (m *Manager) Keys() []HeldKey {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -935,6 +981,18 @@ func (m *Manager) Keys() []HeldKey {
 		ks = append(ks, HeldKey{
 			License: l, Key: k.Key, Reserve: k.Reserve, Added: k.Added, Activated: k.Activated,
 			Promoted: k.Promoted, Revoked: k.Revoked, RenewalOf: k.RenewalOf,
+		})
+	}
+	texts := make(map[string]string, len(m.st.Certificates))
+	for _, rec := range m.st.Certificates {
+		if rec.Removed.IsZero() {
+			texts[rec.ID] = rec.Text
+		}
+	}
+	for _, h := range m.certHoldings(nil, m.st, false) {
+		ks = append(ks, HeldKey{
+			License: h.License, Key: texts[h.Activation], Added: h.Added, Activated: h.Activated, Revoked: h.Revoked,
+			Activation: h.Activation, NotAfter: h.NotAfter,
 		})
 	}
 	return ks

@@ -164,3 +164,70 @@ func (v *Verifier) VerifyRevocationList(text string) (*RevocationList, error) {
 	}
 	return r, nil
 }
+
+// loadedList is a revocation list a Verifier or a Manager has loaded,
+// with the text it came from.
+type loadedList struct {
+	list *RevocationList
+	text string
+}
+
+// serial returns the serial of the list, or 0 for none.
+func (ll *loadedList) serial() uint64 {
+	if ll == nil {
+		return 0
+	}
+	return ll.list.Serial
+}
+
+// LoadRevocationList verifies a revocation list and, when it is newer
+// than the one loaded, makes it the Verifier's (C2): from then on Verify
+// refuses the licenses it names and VerifyCertificate the activations it
+// names, with errors wrapping [ErrRevoked], and the trusted signing keys
+// it names are retired, as Retire does (C3). Loading the list already
+// loaded again does nothing.
+//
+// It fails, changing nothing, with the errors of VerifyRevocationList,
+// or an error wrapping [ErrStaleRevocationList] for a list older than the
+// one loaded: an old list never undoes a revocation.
+func (v *Verifier) LoadRevocationList(text string) error {
+	r, err := v.VerifyRevocationList(text)
+	if err != nil {
+		return err
+	}
+	_, err = v.loadList(&loadedList{list: r, text: text})
+	return err
+}
+
+// loadList makes ll the Verifier's list if it is newer than the one it
+// has, and retires the signing keys it names. It returns the list the
+// Verifier holds then. An older list fails with ErrStaleRevocationList.
+func (v *Verifier) loadList(ll *loadedList) (*loadedList, error) {
+	for {
+		cur := v.revoked.Load()
+		switch {
+		case ll.serial() < cur.serial():
+			return cur, fmt.Errorf("%w: serial %d, %d is loaded", ErrStaleRevocationList, ll.serial(), cur.serial())
+		case ll.serial() == cur.serial():
+			return cur, nil
+		}
+		// Retire first: once the list is visible, no key it names is
+		// accepted any more, from the cache or otherwise.
+		for _, id := range ll.list.SigningKeys {
+			if _, ok := v.keys[id]; ok {
+				_ = v.Retire(id) // it trusts the key: Retire cannot fail
+			}
+		}
+		if v.revoked.CompareAndSwap(cur, ll) {
+			return ll, nil
+		}
+	}
+}
+
+// checkRevoked refuses a license the loaded revocation list names.
+func (v *Verifier) checkRevoked(l *License) error {
+	if ll := v.revoked.Load(); ll != nil && ll.list.RevokesLicense(l.ID) {
+		return fmt.Errorf("%w: license %q is on revocation list %d", ErrRevoked, l.ID, ll.list.Serial)
+	}
+	return nil
+}

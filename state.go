@@ -92,4 +92,8 @@ var (
 	// ErrClockRollback: the clock is behind the latest time seen beyond
 	// the policy's tolerance, and the policy denies (S9).
 	ErrClockRollback = errors.New("license: clock set back")
+	// ErrCheckInLapsed: the activation certificates that granted passed
+	// their NotAfter and the check-in grace with no check-in (A4); a
+	// successful check-in grants again.
+	ErrCheckInLapsed = errors.New("license: no check-in with the license server before the activation lapsed")
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -60,6 +61,31 @@ type InstallationState struct {
 	Sent    []string    `json:"sent"`    // IDs of the events recorded, sorted
 	Outbox  []Event     `json:"outbox"`  // events recorded but maybe not yet delivered
 	Renewed []string    `json:"renewed"` // licenses whose automatic renewal was attempted (R5)
+
+	// Certificates are the activation certificates held, in the order
+	// their activations were first accepted (A1–A5). A state saved
+	// before certificates existed has none.
+	Certificates []CertificateRecord `json:"certificates,omitempty"`
+	// RevocationList is the text of the newest revocation list loaded
+	// (C2), verified again on load, so that a restart never goes back to
+	// an older one.
+	RevocationList string `json:"revocation_list,omitempty"`
+}
+
+// CertificateRecord is an activation certificate an installation holds,
+// as stored: the newest certificate of one activation, re-verified on
+// load, and what happened to that activation here.
+type CertificateRecord struct {
+	ID      string    `json:"id"`               // the activation's ID, the certificates' ID
+	Text    string    `json:"text"`             // the newest certificate's text
+	Added   time.Time `json:"added"`            // when the activation was first accepted here
+	Removed time.Time `json:"removed,omitzero"` // when it was removed after deactivation (A5)
+	// Revoked is when a revocation list naming the activation was
+	// loaded (C3); zero if none did.
+	Revoked time.Time `json:"revoked,omitzero"`
+	// RevokedLicenses is when a revocation list naming each of its
+	// licenses was loaded (C3), by license ID.
+	RevokedLicenses map[string]time.Time `json:"revoked_licenses,omitempty"`
 }
 
 // KeyRecord is a license key an installation holds, as stored: the key's
@@ -83,6 +109,10 @@ func (st InstallationState) clone() InstallationState {
 	st.Sent = slices.Clone(st.Sent)
 	st.Outbox = slices.Clone(st.Outbox)
 	st.Renewed = slices.Clone(st.Renewed)
+	st.Certificates = slices.Clone(st.Certificates)
+	for i := range st.Certificates {
+		st.Certificates[i].RevokedLicenses = maps.Clone(st.Certificates[i].RevokedLicenses)
+	}
 	return st
 }
 

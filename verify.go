@@ -31,9 +31,17 @@ import (
 // [VerifierConfig.CacheBytes] bytes, by default 1,024 keys and 4 MiB;
 // when full, it forgets a key not verified recently (an approximation of
 // least recently used).
+//
+// # Revocation
+//
+// LoadRevocationList gives the Verifier the vendor's newest revocation
+// list (C2): from then on Verify refuses the licenses it names, with an
+// error wrapping [ErrRevoked], VerifyCertificate the activations it
+// names, and the signing keys it names are retired (C3).
 type Verifier struct {
-	keys  map[string]*trustedKey // by key ID; never changes after NewVerifier
-	cache *verifyCache           // nil: no cache
+	keys    map[string]*trustedKey // by key ID; never changes after NewVerifier
+	cache   *verifyCache           // nil: no cache
+	revoked atomic.Pointer[loadedList]
 }
 
 type trustedKey struct {
@@ -120,7 +128,24 @@ func (v *Verifier) Retire(keyID string) error {
 //
 // Each call returns a License of its own, which the caller may change:
 // a key verified before comes from the Verifier's cache as a copy.
+//
+// A license named by the revocation list loaded with LoadRevocationList
+// fails with an error wrapping [ErrRevoked].
 func (v *Verifier) Verify(text string) (*License, error) {
+	l, err := v.verifyKey(text)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.checkRevoked(l); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// verifyKey is Verify but for the revocation list: a Manager judges the
+// revocations of the licenses it holds itself, from the instant it
+// learned of them (C3).
+func (v *Verifier) verifyKey(text string) (*License, error) {
 	if v.cache == nil || len(text) > MaxKeySize {
 		l, _, _, err := v.verify(text)
 		return l, err

@@ -184,6 +184,7 @@ var errorTable = []errorCode{
 	{name: "license.ErrAgreementRevoked", err: license.ErrAgreementRevoked, status: http.StatusForbidden, code: "agreement_revoked"},
 	{name: "license.ErrFeatureNotLicensed", err: license.ErrFeatureNotLicensed, status: http.StatusPaymentRequired, code: FeatureNotLicensed},
 	{name: "license.ErrClockRollback", err: license.ErrClockRollback, status: http.StatusForbidden, code: "clock_rollback"},
+	{name: "license.ErrCheckInLapsed", err: license.ErrCheckInLapsed, status: http.StatusForbidden, code: "checkin_lapsed"},
 	{name: "license.ErrTrialUsed", err: license.ErrTrialUsed, status: http.StatusConflict, code: "trial_used"},
 	{name: "license.ErrKeyHeld", err: license.ErrKeyHeld, status: http.StatusConflict, code: "key_held"},
 	{name: "license.ErrUnknownLicense", err: license.ErrUnknownLicense, status: http.StatusNotFound, code: "unknown_license"},
@@ -201,6 +202,8 @@ var errorTable = []errorCode{
 	{name: "license.ErrNotRenewable", err: license.ErrNotRenewable, status: http.StatusConflict, code: "not_renewable"},
 	{name: "license.ErrRenewalMismatch", err: license.ErrRenewalMismatch, status: http.StatusBadRequest, code: "renewal_mismatch"},
 	{name: "license.ErrInvalidPolicy", err: license.ErrInvalidPolicy, status: http.StatusBadRequest, code: "invalid_policy"},
+	{name: "license.ErrUnknownActivation", err: license.ErrUnknownActivation, status: http.StatusNotFound, code: "activation_not_held"},
+	{name: "license.ErrStaleCertificate", err: license.ErrStaleCertificate, status: http.StatusConflict, code: "stale_certificate"},
 	// Stores: their messages may name tables or files, so only the
 	// sentinel's text goes out.
 	{name: "license.ErrNotFound", err: license.ErrNotFound, status: http.StatusNotFound, code: "not_found", fixed: true},
