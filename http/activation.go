@@ -206,6 +206,16 @@ func (d *DeviceClient) Release(ctx context.Context, activationID, leaseID string
 	return err
 }
 
+func listLeases(c *call, _ *none) ([]portal.Lease, error) {
+	return c.org().Leases(c.ctx(), c.path("license"))
+}
+
+// Leases returns the live leases of floating license licenseID, as
+// portal.OrgScope.Leases does (F1).
+func (o *OrgClient) Leases(ctx context.Context, licenseID string) ([]portal.Lease, error) {
+	return orgDo[[]portal.Lease](ctx, o, "ListLeases", nil, licenseID)
+}
+
 // revocationListAnswer is the answer of GET /v1/revocations.
 type revocationListAnswer struct {
 	RevocationList string `json:"revocation_list"`

@@ -222,6 +222,11 @@ func TestClient_W1_EveryRouteHasItsMethod(t *testing.T) {
 	must("Checkout", err)
 	_, err = dc.Heartbeat(ctx, act.ID, lease.ID)
 	must("Heartbeat", err)
+	leases, err := acme.Leases(ctx, "LK-F")
+	must("Leases", err)
+	if len(leases) != 1 || leases[0].ID != lease.ID {
+		t.Fatalf("Leases = %+v; want %s", leases, lease.ID)
+	}
 	must("Release", dc.Release(ctx, act.ID, lease.ID))
 	must("Deactivate", dc.Deactivate(ctx, act.ID))
 	_, trial, err := dc.StartTrial(ctx, "backup", "d2")

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/benbjohnson/clock"
@@ -61,6 +62,10 @@ type harness struct {
 
 	mu   sync.Mutex
 	seen map[string]string // the pattern each request matched
+
+	// down makes the server fail every request with 503, as a server
+	// out of reach would, until it is cleared.
+	down atomic.Bool
 }
 
 func newHarness(tb testing.TB, configure ...func(*lkhttp.ServerConfig)) *harness {
@@ -84,6 +89,10 @@ func newHarness(tb testing.TB, configure ...func(*lkhttp.ServerConfig)) *harness
 		tb.Fatalf("NewServer: %v", err)
 	}
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h.down.Load() {
+			http.Error(w, "the license server is down", http.StatusServiceUnavailable)
+			return
+		}
 		s.ServeHTTP(w, r)
 		h.mu.Lock()
 		defer h.mu.Unlock()

@@ -148,6 +148,7 @@ var routes = []route{
 	op("DELETE", "/v1/orgs/{org}/devices/{device}", "RemoveDevice", "Remove a device, releasing its seats.", authenticated, removeDevice),
 	op("POST", "/v1/orgs/{org}/seats", "AssignSeat", "Give a device a seat of a license (D4, D6).", authenticated, assignSeat),
 	op("DELETE", "/v1/orgs/{org}/seats/{license}/{device}", "ReleaseSeat", "Release a device's seat of a license.", authenticated, releaseSeat),
+	op("GET", "/v1/orgs/{org}/leases/{license}", "ListLeases", "The live leases of a floating license, by device (F1).", authenticated, listLeases),
 	op("POST", "/v1/orgs/{org}/user-seats", "AssignUser", "Give a user a seat of a per-user license.", authenticated, assignUser),
 	op("DELETE", "/v1/orgs/{org}/user-seats/{license}/{user}", "ReleaseUser", "Release a user's seat of a license.", authenticated, releaseUser),
 
