@@ -73,6 +73,26 @@
 // guard for every request, reads an atomically swapped snapshot and makes
 // no allocation.
 //
+// # Online activation and revocation
+//
+// An application activated through a license server holds an activation
+// [Certificate] instead of a bare key: its licenses, the device's
+// fingerprint (package fingerprint derives one), the instant the server
+// first activated that device, and a NotAfter. [Manager.AddCertificate]
+// accepts it only on the device it names (A2); a term runs from the
+// server's activation instant, so deleting the local state never restarts
+// it (A3). Before NotAfter the Manager checks in through a [CheckInner]
+// for a fresh certificate ([Manager.CheckIn], or [Manager.Run]); while the
+// server cannot be reached the certificate holds until NotAfter, then for
+// [Policy.CheckInGrace], then grants nothing until a check-in succeeds
+// (A4).
+//
+// The vendor revokes licenses, activations and signing keys in a signed
+// [RevocationList] whose serial only grows (C2).
+// [Manager.LoadRevocationList] and [Verifier.LoadRevocationList] never
+// take an older one; what a loaded list names stops granting at once,
+// with one event (C3).
+//
 // # Tampering
 //
 // The user controls the machine: its files and its clock. The latest time

@@ -546,12 +546,14 @@ func (e *evaluator) checkInEvents(i int) {
 	if !ok {
 		return
 	}
+	// Only the events due are built: a certificate is refreshed long
+	// before they are, and their instants are edges anyway.
 	lapse := e.lapse(k)
-	if iv.until.After(notAfter) {
-		e.ev.Events = append(e.ev.Events, newActivationEvent(EventCheckInGraceStarted, maxTime(notAfter, iv.from), k.Activation,
+	if start := maxTime(notAfter, iv.from); iv.until.After(notAfter) && !start.After(e.ev.At) {
+		e.ev.Events = append(e.ev.Events, newActivationEvent(EventCheckInGraceStarted, start, k.Activation,
 			"the activation certificate reached its end with no check-in; it grants until "+formatEnd(lapse)))
 	}
-	if iv.lapsed {
+	if iv.lapsed && !iv.until.After(e.ev.At) {
 		e.ev.Events = append(e.ev.Events, newActivationEvent(EventCheckInLapsed, iv.until, k.Activation,
 			"no check-in with the license server since the activation certificate ended "+formatEnd(notAfter)+"; nothing is granted until one succeeds"))
 	}
