@@ -6,8 +6,9 @@
 // [Server] serves every operation of [portal.Portal] and
 // [portal.OrgScope] as one route under /v1 (W1): the vendor's (creating
 // organizations; issuing activation codes, serial numbers, vouchers and
-// upgrades; revoking licenses, activations and signing keys; the vendor's history; the server's bearer
-// tokens and webhooks) and each organization's, under /v1/orgs/{org}/
+// upgrades; revoking licenses, activations and signing keys; the vendor's
+// history; the server's bearer tokens and webhooks) and each
+// organization's, under /v1/orgs/{org}/
 // (key storage, devices and seats, license groups, wallet and
 // subscriptions, redeeming codes, vouchers, serial numbers and upgrades,
 // renewing the licenses of codes, delegation to partners, history). Bodies
