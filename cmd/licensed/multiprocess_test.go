@@ -57,14 +57,7 @@ func TestLicensed_FourProcessesOnOnePostgreSQL_NothingSpentTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyText, err := os.ReadFile(filepath.Join(data, "signing.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := license.ParseSigningKey(strings.TrimSpace(string(keyText)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer := signingKey(t, data)
 	site := license.License{ID: "SITE-25", Product: "backup", Scheme: license.SchemePerDevice, Quantity: seats, IssuedAt: now, Expiry: now.AddDate(1, 0, 0)}
 	siteKey, err := signer.Sign(&site)
 	if err != nil {
@@ -129,6 +122,20 @@ func TestLicensed_FourProcessesOnOnePostgreSQL_NothingSpentTwice(t *testing.T) {
 		t.Fatalf("the code records %d redemptions, want %d", len(acs[0].Redemptions), codeLimit)
 	}
 	t.Logf("%d processes: %d devices registered, %d redemptions of a code of %d, %d seats of %d", processes, devices, redeemed.Load(), codeLimit, seated.Load(), seats)
+}
+
+// signingKey reads the vendor's signing key that licensed made in data.
+func signingKey(t *testing.T, data string) *license.SigningKey {
+	t.Helper()
+	text, err := os.ReadFile(filepath.Join(data, "signing.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := license.ParseSigningKey(strings.TrimSpace(string(text)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 // dropSchema drops a schema a test made, with everything in it.
