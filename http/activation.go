@@ -85,7 +85,7 @@ func (c *call) sameDevice(activationID, fingerprint string) error {
 		return fmt.Errorf("%w: the certificate sent is of activation %q, not %q", portal.ErrNoSuchActivation, c.cert.ID, activationID)
 	}
 	if fingerprint != "" && fingerprint != c.cert.Fingerprint {
-		return fmt.Errorf("%w: the certificate sent is of another device", license.ErrWrongDevice)
+		return fmt.Errorf("%w: the request names device %q", license.ErrWrongDevice, fingerprint)
 	}
 	return nil
 }
