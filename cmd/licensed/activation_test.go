@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -24,28 +23,16 @@ import (
 // their places free for other devices (F2). Deactivating frees a seat
 // for another device, whatever process serves it (A5).
 func TestLicensed_FourProcesses_ActivationSeatsAndLeases(t *testing.T) {
-	dsn := os.Getenv("LICENSEKIT_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("set LICENSEKIT_POSTGRES_DSN=postgres://user:password@127.0.0.1:5432/db?sslmode=disable to run the PostgreSQL tests; .ci/run does")
-	}
 	const (
 		processes = 4
 		devices   = 24
 		seats     = 10
 		leases    = 5
 		leaseTTL  = time.Second
-		token     = "vendor-token-for-tests"
+		token     = testVendorToken
 	)
 	ctx := context.Background()
-	data := t.TempDir()
-	schema := fmt.Sprintf("licensed_act_%d", time.Now().UnixNano())
-	args := []string{"-data", data, "-postgres", dsn, "-postgres-schema", schema, "-lease-ttl", leaseTTL.String()}
-	env := []string{"LICENSED_VENDOR_TOKEN=" + token}
-	t.Cleanup(func() { dropSchema(t, dsn, schema) }) // after the processes stop
-	servers := []*server{start(t, env, args...)}     // makes the schema and the signing key
-	for range processes - 1 {
-		servers = append(servers, start(t, env, args...))
-	}
+	servers, data := startOnPostgreSQL(t, processes, "-lease-ttl", leaseTTL.String())
 	vendor := client(t, servers[0], token)
 	if err := vendor.CreateOrganization(ctx, "acme", "Acme"); err != nil {
 		t.Fatal(err)
