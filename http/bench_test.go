@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/licensekit/license"
@@ -98,5 +99,46 @@ func BenchmarkBareHandler(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		get(b, c, bare)
+	}
+}
+
+// BenchmarkHeartbeat measures a device's lease heartbeat over loopback
+// (F2): PUT /v1/leases/{lease} authenticated by its activation
+// certificate, which the server verifies, against the memory store, by
+// the number of live leases of the floating license. Compare with
+// BenchmarkBareHandler in the same run.
+func BenchmarkHeartbeat(b *testing.B) {
+	for _, leases := range []int{10, 100, 1000, 10000} {
+		b.Run(fmt.Sprintf("leases=%d", leases), func(b *testing.B) {
+			h := newHarness(b)
+			key := h.key(license.License{ID: "LK-F", Scheme: license.SchemeFloating, Quantity: leases, Expiry: h.clk.Now().Add(365 * license.Day)})
+			if _, err := h.p.Org(portal.Actor{ID: "alice@acme", Org: "acme"}, "acme").AddKey(h.ctx, key, portal.KeyOptions{}); err != nil {
+				b.Fatal(err)
+			}
+			var cert, lease string
+			for i := range leases {
+				fp := fmt.Sprintf("device-%05d", i)
+				text, a, err := h.p.Activate(h.ctx, portal.ActivationRequest{Key: key, Fingerprint: fp})
+				if err != nil {
+					b.Fatal(err)
+				}
+				l, err := h.p.Checkout(h.ctx, a.ID, fp, "LK-F")
+				if err != nil {
+					b.Fatal(err)
+				}
+				cert, lease = text, l.ID
+			}
+			req, err := http.NewRequest("PUT", h.srv.URL+"/v1/leases/"+url.PathEscape(lease), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Activation "+cert)
+			c := h.srv.Client()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				get(b, c, req)
+			}
+		})
 	}
 }

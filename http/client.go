@@ -83,6 +83,17 @@ func (o *OrgClient) ID() string { return o.org }
 // do calls operation op with body in (nil for none), the query and the
 // path's parameters, and decodes the answer into an Out.
 func do[Out any](ctx context.Context, c *Client, op string, in any, query url.Values, args ...string) (Out, error) {
+	return send[Out](ctx, c, c.auth, op, in, query, args...)
+}
+
+// doAs is do with the Authorization header auth in place of the
+// client's: a device's activation certificate.
+func doAs[Out any](ctx context.Context, c *Client, auth, op string, in any, args ...string) (Out, error) {
+	return send[Out](ctx, c, auth, op, in, nil, args...)
+}
+
+// send is do with the Authorization header auth ("" for none).
+func send[Out any](ctx context.Context, c *Client, auth, op string, in any, query url.Values, args ...string) (Out, error) {
 	var out Out
 	rt, ok := byOp[op]
 	if !ok {
@@ -113,8 +124,8 @@ func do[Out any](ctx context.Context, c *Client, op string, in any, query url.Va
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	if c.auth != "" {
-		req.Header.Set("Authorization", c.auth)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {

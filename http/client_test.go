@@ -205,6 +205,40 @@ func TestClient_W1_EveryRouteHasItsMethod(t *testing.T) {
 		t.Fatalf("Renew = %+v, %v; want a new license from %v", rl, err, lc.Expiry)
 	}
 
+	// A device: activation, check-in, leases, deactivation, its trial and
+	// the revocation list (A1, A4–A6, F1–F3, C1, C2).
+	dc := h.device()
+	floating := h.key(license.License{ID: "LK-F", Scheme: license.SchemeFloating, Quantity: 1, Expiry: h.clk.Now().Add(365 * license.Day)})
+	_, err = acme.AddKey(ctx, floating, portal.KeyOptions{})
+	must("AddKey floating", err)
+	_, act, err := dc.Activate(ctx, portal.ActivationRequest{Key: floating, Fingerprint: "d1"})
+	must("Activate", err)
+	resp, err := dc.CheckIn(ctx, license.CheckInRequest{ActivationID: act.ID, Fingerprint: "d1"})
+	must("CheckIn", err)
+	if resp.Certificate == "" || resp.RevocationList == "" {
+		t.Fatalf("CheckIn = %+v; want a certificate and the list, as the device holds none", resp)
+	}
+	lease, err := dc.Checkout(ctx, act.ID, "LK-F")
+	must("Checkout", err)
+	_, err = dc.Heartbeat(ctx, act.ID, lease.ID)
+	must("Heartbeat", err)
+	leases, err := acme.Leases(ctx, "LK-F")
+	must("Leases", err)
+	if len(leases) != 1 || leases[0].ID != lease.ID {
+		t.Fatalf("Leases = %+v; want %s", leases, lease.ID)
+	}
+	must("Release", dc.Release(ctx, act.ID, lease.ID))
+	must("Deactivate", dc.Deactivate(ctx, act.ID))
+	_, trial, err := dc.StartTrial(ctx, "backup", "d2")
+	must("StartTrial", err)
+	must("RevokeActivation", h.vendor.RevokeActivation(ctx, trial.ID, "chargeback"))
+	must("RevokeSigningKey", h.vendor.RevokeSigningKey(ctx, "old+0123456789abcdef", "retired"))
+	list, err := dc.RevocationList(ctx)
+	must("RevocationList", err)
+	if rl, err := h.verifier().VerifyRevocationList(list); err != nil || !rl.RevokesActivation(trial.ID) || !rl.RevokesSigningKey("old+0123456789abcdef") {
+		t.Fatalf("RevocationList = %+v, %v; want the trial's activation and the key revoked", rl, err)
+	}
+
 	// Histories and the vendor's listings (P5).
 	orgs, next, err := h.vendor.Organizations(ctx, "", 2)
 	must("Organizations", err)

@@ -6,8 +6,9 @@
 // [Server] serves every operation of [portal.Portal] and
 // [portal.OrgScope] as one route under /v1 (W1): the vendor's (creating
 // organizations; issuing activation codes, serial numbers, vouchers and
-// upgrades; revoking licenses; the vendor's history; the server's bearer
-// tokens and webhooks) and each organization's, under /v1/orgs/{org}/
+// upgrades; revoking licenses, activations and signing keys; the vendor's
+// history; the server's bearer tokens and webhooks) and each
+// organization's, under /v1/orgs/{org}/
 // (key storage, devices and seats, license groups, wallet and
 // subscriptions, redeeming codes, vouchers, serial numbers and upgrades,
 // renewing the licenses of codes, delegation to partners, history). Bodies
@@ -35,7 +36,8 @@
 //
 // # Authentication
 //
-// Every route but the OpenAPI document needs a bearer token, sent as
+// Every route but the OpenAPI document, the revocation list and the
+// devices' (see Devices below) needs a bearer token, sent as
 // "Authorization: Bearer <secret>" (W2). [ServerConfig.Auth] tells who the
 // secret names, as a [portal.Principal]; a missing, unknown or revoked
 // token is 401 "unauthenticated". A vendor's principal may call the
@@ -76,6 +78,34 @@
 // revoked alone, and keep it off machines the organization does not
 // control.
 //
+// # Devices
+//
+// An application reaches the server from the device it runs on with a
+// [DeviceClient], which holds no bearer token. POST /v1/activations
+// activates a license on the device with its license key or an
+// activation code, and POST /v1/trials starts a product's trial: what
+// authenticates them is the key or the code itself (A1, A6). Their answer
+// carries the activation certificate, which authenticates the device's
+// other requests, sent as
+//
+//	Authorization: Activation <certificate>
+//
+// the server verifying it with [ServerConfig.Verifier] (W2): POST
+// /v1/checkins for a fresh certificate, with the revocation list when
+// the device's is older (A4, C2); DELETE /v1/activations/{activation}
+// to deactivate (A5); POST /v1/leases, PUT and DELETE
+// /v1/leases/{lease} to check out, extend and release a floating
+// license's lease (F1–F3). The server takes the activation and the device
+// from the certificate, never from the body or the path: a request naming
+// another activation is 404 "no_such_activation", another device 403
+// "wrong_device", another device's lease 404 "no_such_lease". A missing,
+// forged or unverifiable certificate is 401 "device_unauthenticated". A
+// certificate past its NotAfter still authenticates: a device back after
+// an outage checks in with it, and the portal refuses what was
+// deactivated or revoked. GET /v1/revocations serves the signed
+// revocation list to anyone (C2): it is public, and its signature, not
+// the channel, is what an application trusts.
+//
 // # What it cannot stop
 //
 // The network is hostile. The server speaks plain HTTP: serve it behind
@@ -87,6 +117,19 @@
 // each person or service its own, and revoke the ones that leak. The
 // server limits what one request may send, but not how many requests a
 // client sends: rate limiting, like TLS, is the deployer's.
+//
+// An activation certificate is a credential too: whoever copies it can
+// check in, deactivate and take leases for its activation from anywhere.
+// What it cannot do is grant anything on a device with another
+// fingerprint (A2). The fingerprint is the device's own word: on a
+// machine the user controls, it can be made to read as another's, so
+// that a copied certificate is accepted there. Activation limits how
+// many devices hold a seat; it does not stop a determined user copying
+// an installation onto a machine whose fingerprint was forged. A license
+// key or an activation code activates whatever device presents it, up to
+// the license's quantity or the code's limit: keep codes to their
+// customers, and rate-limit POST /v1/activations and POST /v1/trials, to
+// which anyone may send guesses.
 //
 // # The client
 //

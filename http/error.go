@@ -15,6 +15,9 @@ var (
 	// ErrUnauthenticated: the request carries no bearer token, or one the
 	// server does not know (W2).
 	ErrUnauthenticated = errors.New("http: missing or unknown bearer token")
+	// ErrDeviceUnauthenticated: a device's request carries no activation
+	// certificate, or one the server cannot verify (W2).
+	ErrDeviceUnauthenticated = errors.New("http: missing or unverifiable activation certificate")
 	// ErrVendorOnly: the route is the vendor's, and the token is an
 	// organization's.
 	ErrVendorOnly = errors.New("http: only the vendor may do this")
@@ -81,6 +84,7 @@ type errorCode struct {
 var errorTable = []errorCode{
 	// This package's.
 	{name: "ErrUnauthenticated", err: ErrUnauthenticated, status: http.StatusUnauthorized, code: "unauthenticated", fixed: true},
+	{name: "ErrDeviceUnauthenticated", err: ErrDeviceUnauthenticated, status: http.StatusUnauthorized, code: "device_unauthenticated", fixed: true},
 	{name: "ErrVendorOnly", err: ErrVendorOnly, status: http.StatusForbidden, code: "vendor_only", fixed: true},
 	{name: "ErrMalformedRequest", err: ErrMalformedRequest, status: http.StatusBadRequest, code: "malformed_request"},
 	{name: "ErrBodyTooLarge", err: ErrBodyTooLarge, status: http.StatusRequestEntityTooLarge, code: "body_too_large", fixed: true},

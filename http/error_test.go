@@ -116,7 +116,7 @@ func TestErrors_W3_ErrorsCrossTheWire(t *testing.T) {
 		}
 		leaks := strings.Contains(herr.Message, "secret detail")
 		fixed := l.Status >= 500 || slices.Contains([]error{portal.ErrNoAccess, license.ErrNotFound, license.ErrConflict,
-			lkhttp.ErrUnauthenticated, portal.ErrBadToken, lkhttp.ErrVendorOnly, lkhttp.ErrBodyTooLarge, lkhttp.ErrNoRoute, lkhttp.ErrMethodNotAllowed}, l.Err)
+			lkhttp.ErrUnauthenticated, lkhttp.ErrDeviceUnauthenticated, portal.ErrBadToken, lkhttp.ErrVendorOnly, lkhttp.ErrBodyTooLarge, lkhttp.ErrNoRoute, lkhttp.ErrMethodNotAllowed}, l.Err)
 		if leaks == fixed {
 			t.Errorf("%s: message %q; want the detail only when the error is not fixed (fixed: %v)", l.Name, herr.Message, fixed)
 		}

@@ -9,6 +9,7 @@ import (
 type Route struct {
 	Method, Pattern, Op string
 	Vendor, Public      bool // who may call it
+	Device              bool // authenticated by an activation certificate
 	Body                bool // whether it takes a body
 	Status              int  // of success
 }
@@ -18,7 +19,7 @@ func Routes() []Route {
 	out := make([]Route, len(routes))
 	for i, rt := range routes {
 		out[i] = Route{Method: rt.method, Pattern: rt.pattern, Op: rt.op,
-			Vendor: rt.access == vendorOnly, Public: rt.access == public, Body: rt.in != nil, Status: rt.status}
+			Vendor: rt.access == vendorOnly, Public: rt.access == public, Device: rt.access == device, Body: rt.in != nil, Status: rt.status}
 	}
 	return out
 }

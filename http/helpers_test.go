@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/benbjohnson/clock"
@@ -55,8 +56,16 @@ type harness struct {
 
 	secrets map[string]string // the secret of each of the harness's tokens, by name
 
+	// deviceAuth is the Authorization header of device x's activation of
+	// the floating license LK-F, which bodies makes.
+	deviceAuth string
+
 	mu   sync.Mutex
 	seen map[string]string // the pattern each request matched
+
+	// down makes the server fail every request with 503, as a server
+	// out of reach would, until it is cleared.
+	down atomic.Bool
 }
 
 func newHarness(tb testing.TB, configure ...func(*lkhttp.ServerConfig)) *harness {
@@ -65,12 +74,13 @@ func newHarness(tb testing.TB, configure ...func(*lkhttp.ServerConfig)) *harness
 		seen: map[string]string{}}
 	h.clk.Set(licensetest.Day("2026-01-01"))
 	h.signer = licensetest.SigningKey(tb, "vendor", "http")
-	p, err := portal.NewPortal(portal.PortalConfig{Signer: h.signer, Store: h.store, Clock: h.clk})
+	p, err := portal.NewPortal(portal.PortalConfig{Signer: h.signer, Store: h.store, Clock: h.clk,
+		Trials: map[string]license.License{"backup": {ID: "TRIAL", Trial: true, Term: 30 * license.Day}}})
 	if err != nil {
 		tb.Fatalf("NewPortal: %v", err)
 	}
 	h.p = p
-	cfg := lkhttp.ServerConfig{Portal: p, Clock: h.clk, Auth: p}
+	cfg := lkhttp.ServerConfig{Portal: p, Clock: h.clk, Auth: p, Verifier: h.verifier()}
 	for _, c := range configure {
 		c(&cfg)
 	}
@@ -79,6 +89,10 @@ func newHarness(tb testing.TB, configure ...func(*lkhttp.ServerConfig)) *harness
 		tb.Fatalf("NewServer: %v", err)
 	}
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h.down.Load() {
+			http.Error(w, "the license server is down", http.StatusServiceUnavailable)
+			return
+		}
 		s.ServeHTTP(w, r)
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -116,6 +130,9 @@ func (h *harness) mint(name string) {
 
 // bearer returns the Authorization header of the harness's token name.
 func (h *harness) bearer(name string) string {
+	if strings.HasPrefix(name, "Activation ") {
+		return name // a device's credential, as it is
+	}
 	if s, ok := h.secrets[name]; ok {
 		return "Bearer " + s
 	}
@@ -277,6 +294,17 @@ func (h *harness) bodies() map[string]string {
 	}
 	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
 	key := q(h.key(seats("LK-B", 1)))
+	// Device x activates the floating license LK-F, whose certificate
+	// authenticates the device's routes.
+	floating := h.key(license.License{ID: "LK-F", Scheme: license.SchemeFloating, Quantity: 2, Expiry: licensetest.Day("2027-01-01")})
+	if _, err := h.vendor.Org("acme").AddKey(h.ctx, floating, portal.KeyOptions{}); err != nil {
+		h.tb.Fatal(err)
+	}
+	cert, a, err := h.p.Activate(h.ctx, portal.ActivationRequest{Key: floating, Fingerprint: "x"})
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	h.deviceAuth = "Activation " + cert
 	return map[string]string{
 		"CreateOrganization":   `{"id":"initech","name":"Initech"}`,
 		"IssueActivationCodes": `{"template":` + string(tj) + `,"n":1,"limit":1}`,
@@ -305,5 +333,32 @@ func (h *harness) bodies() map[string]string {
 		"GetKey":               `{"serial":` + q(serials[0]) + `,"registration":{"company":"C","contact":"D","email":"d@c.example"}}`,
 		"Upgrade":              `{"notification":` + q(codes[0]) + `,"product":"pro","quantity":1}`,
 		"Renew":                `{"software_id":"backup-agent","software_version":"4.2","locale":"fr-FR","license_id":"LK-A","from_partner":false}`,
+		"ActivateDevice":       `{"key":` + q(floating) + `,"fingerprint":"y"}`,
+		"StartTrial":           `{"product":"backup","fingerprint":"y"}`,
+		"CheckIn":              `{"activation_id":` + q(a.ID) + `,"fingerprint":"x","revocation_serial":0,"software":{"id":"backup-agent","version":"4.2","locale":"fr-FR"}}`,
+		"Checkout":             `{"license":"LK-F"}`,
+		"RevokeActivation":     `{"reason":"stolen"}`,
+		"RevokeSigningKey":     `{"reason":"leaked"}`,
 	}
+}
+
+// verifier returns a Verifier that trusts the harness's signer, as an
+// application would.
+func (h *harness) verifier() *license.Verifier {
+	h.tb.Helper()
+	v, err := license.NewVerifier(h.signer.VerifyingKey())
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	return v
+}
+
+// device returns a DeviceClient of the harness's server.
+func (h *harness) device() *lkhttp.DeviceClient {
+	h.tb.Helper()
+	dc, err := lkhttp.NewDeviceClient(h.srv.URL, lkhttp.ClientConfig{HTTPClient: h.srv.Client()})
+	if err != nil {
+		h.tb.Fatalf("NewDeviceClient: %v", err)
+	}
+	return dc
 }

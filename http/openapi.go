@@ -39,6 +39,8 @@ func openAPI(rts []route) map[string]any {
 		"components": map[string]any{
 			"securitySchemes": map[string]any{
 				"bearer": map[string]any{"type": "http", "scheme": "bearer"},
+				"activation": map[string]any{"type": "http", "scheme": "Activation",
+					"description": "A device's activation certificate, as the activation answered it: Authorization: Activation <certificate>."},
 			},
 			"schemas": map[string]any{
 				"Error": map[string]any{
@@ -90,9 +92,12 @@ func operation(rt *route) map[string]any {
 			}},
 		},
 	}
-	if rt.access == public {
+	switch rt.access {
+	case public:
 		op["security"] = []any{}
-	} else {
+	case device:
+		op["security"] = []any{map[string]any{"activation": []string{}}}
+	default:
 		op["security"] = []any{map[string]any{"bearer": []string{}}}
 	}
 	return op

@@ -19,6 +19,9 @@ const (
 	vendorOnly
 	// public: no token needed.
 	public
+	// device: a device's activation certificate, in place of a token
+	// (W2); the handler acts on the activation it names, on that device.
+	device
 )
 
 // route is one line of the route table: an operation of the API, from
@@ -85,10 +88,7 @@ var (
 // defaultLimit is the page size of a listing whose limit is not given.
 const defaultLimit = 100
 
-// routes is the route table: every operation of the API. Routes to come
-// (the devices' activation, check-in, leases and revocation list) take
-// paths of their own beside these: /v1/activations, /v1/checkins,
-// /v1/leases, /v1/revocations.
+// routes is the route table: every operation of the API.
 var routes = []route{
 	op("GET", "/v1/openapi.json", "GetOpenAPI", "The OpenAPI document of this API.", public, getOpenAPI),
 
@@ -106,8 +106,23 @@ var routes = []route{
 	op("GET", "/v1/upgrades", "ListUpgradeNotices", "List the upgrade notices (V2).", vendorOnly, listing((*portal.Portal).UpgradeNotices), afterParam, limitParam),
 	op("POST", "/v1/licenses/{license}/revoke", "Revoke", "Revoke a license for good (C1).", vendorOnly, revoke),
 	op("GET", "/v1/history", "VendorHistory", "The vendor's history, newest first (P5).", vendorOnly, vendorHistory, beforeParam, limitParam),
+	op("POST", "/v1/activations/{activation}/revoke", "RevokeActivation", "Revoke a device's activation for good: its seat is free, its check-ins refused (C1).", vendorOnly, revokeActivation),
+	op("POST", "/v1/signing-keys/{key}/revoke", "RevokeSigningKey", "Revoke a signing key, by key ID, for good (C1).", vendorOnly, revokeSigningKey),
 	op("POST", "/v1/history/prune", "PruneVendorHistory", "Remove the vendor's history before an instant, and return it.", vendorOnly, pruneVendorHistory),
 	op("POST", "/v1/orgs/{org}/history/prune", "PruneHistory", "Remove an organization's history before an instant, and return it.", vendorOnly, pruneHistory),
+
+	// Devices: activation, check-in, floating leases and the revocation
+	// list (A1–A6, F1–F3, C2). A device holds no bearer token: it
+	// activates with a license key or an activation code, and then
+	// authenticates with its activation certificate.
+	op("POST", "/v1/activations", "ActivateDevice", "Activate a license on a device with its key or an activation code; the answer carries the activation certificate (A1, A3).", public, activateDevice),
+	op("POST", "/v1/trials", "StartTrial", "Start a product's trial on a device, once per device (A6).", public, startTrial),
+	op("POST", "/v1/checkins", "CheckIn", "Check in the activation of the certificate sent: a fresh certificate, and the revocation list when the device's is older (A4, C2).", device, checkIn),
+	op("DELETE", "/v1/activations/{activation}", "Deactivate", "Deactivate the device's activation: its seat is free at once (A5).", device, deactivate),
+	op("POST", "/v1/leases", "Checkout", "Check out a lease of a floating license the activation holds (F1–F3).", device, checkout),
+	op("PUT", "/v1/leases/{lease}", "Heartbeat", "Extend one of the device's leases by the lease TTL (F2).", device, heartbeat),
+	op("DELETE", "/v1/leases/{lease}", "Release", "Release one of the device's leases at once (F3).", device, release),
+	op("GET", "/v1/revocations", "GetRevocationList", "The signed revocation list (C2).", public, getRevocationList),
 
 	// The server's own: bearer tokens (W2) and webhooks, the vendor's.
 	op("POST", "/v1/tokens", "CreateToken", "Make a bearer token for the vendor or an organization's actor; the answer is the only one with its secret (W2).", vendorOnly, createToken),
@@ -133,6 +148,7 @@ var routes = []route{
 	op("DELETE", "/v1/orgs/{org}/devices/{device}", "RemoveDevice", "Remove a device, releasing its seats.", authenticated, removeDevice),
 	op("POST", "/v1/orgs/{org}/seats", "AssignSeat", "Give a device a seat of a license (D4, D6).", authenticated, assignSeat),
 	op("DELETE", "/v1/orgs/{org}/seats/{license}/{device}", "ReleaseSeat", "Release a device's seat of a license.", authenticated, releaseSeat),
+	op("GET", "/v1/orgs/{org}/leases/{license}", "ListLeases", "The live leases of a floating license, by device (F1).", authenticated, listLeases),
 	op("POST", "/v1/orgs/{org}/user-seats", "AssignUser", "Give a user a seat of a per-user license.", authenticated, assignUser),
 	op("DELETE", "/v1/orgs/{org}/user-seats/{license}/{user}", "ReleaseUser", "Release a user's seat of a license.", authenticated, releaseUser),
 

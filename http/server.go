@@ -38,6 +38,13 @@ type ServerConfig struct {
 	Portal *portal.Portal
 	// Auth authenticates each request's bearer token. Required.
 	Auth Authenticator
+	// Verifier verifies the activation certificates with which devices
+	// authenticate (W2): it must trust the verifying key of the Portal's
+	// Signer, and after a rotation that of the Signers before it, whose
+	// certificates devices still hold. Nil: the routes that need a
+	// certificate (check-ins, deactivation, leases) fail with 500 and a
+	// line in the log; activations and trials are served.
+	Verifier *license.Verifier
 	// Clock times the requests the Logger records. Nil means the system
 	// clock.
 	Clock license.Clock
@@ -58,6 +65,7 @@ type ServerConfig struct {
 type Server struct {
 	portal  *portal.Portal
 	auth    Authenticator
+	certs   *license.Verifier // of the devices' certificates; may be nil
 	clock   license.Clock
 	maxBody int64
 	log     *slog.Logger
@@ -75,7 +83,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if cfg.MaxBodyBytes < 0 {
 		return nil, fmt.Errorf("%w: negative MaxBodyBytes %d", license.ErrInvalidInput, cfg.MaxBodyBytes)
 	}
-	s := &Server{portal: cfg.Portal, auth: cfg.Auth, clock: cfg.Clock, maxBody: cfg.MaxBodyBytes, log: cfg.Logger}
+	s := &Server{portal: cfg.Portal, auth: cfg.Auth, certs: cfg.Verifier, clock: cfg.Clock, maxBody: cfg.MaxBodyBytes, log: cfg.Logger}
 	if s.clock == nil {
 		s.clock = clock.New()
 	}
@@ -129,9 +137,10 @@ func (s *Server) notRouted(w http.ResponseWriter, r *http.Request) {
 
 // call is one request to one route, as a handler sees it.
 type call struct {
-	s *Server
-	r *http.Request
-	p portal.Principal
+	s    *Server
+	r    *http.Request
+	p    portal.Principal
+	cert *license.Certificate // a device route's credential: the activation it acts on
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }
@@ -192,7 +201,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt *route) {
 // answer with, having written nothing.
 func (s *Server) run(w http.ResponseWriter, r *http.Request, rt *route) (int, error) {
 	c := &call{s: s, r: r}
-	if rt.access != public {
+	switch rt.access {
+	case public:
+	case device:
+		cert, err := s.authenticateDevice(r)
+		if err != nil {
+			return 0, err
+		}
+		c.cert = cert
+	default:
 		p, err := s.authenticate(r)
 		if err != nil {
 			return 0, err
@@ -300,8 +317,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) i
 		s.log.LogAttrs(r.Context(), slog.LevelError, "internal error",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 	}
-	if line.err == ErrUnauthenticated {
+	switch line.err {
+	case ErrUnauthenticated:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="licensekit"`)
+	case ErrDeviceUnauthenticated:
+		w.Header().Set("WWW-Authenticate", `Activation realm="licensekit"`)
 	}
 	b, _ := json.Marshal(errorBody{Code: line.code, Message: msg}) // two strings always encode
 	writeJSON(w, line.status, b)

@@ -12,9 +12,10 @@ import (
 )
 
 // W4, W2: on every route, a malformed body, an unknown field, data after
-// the body, a body where none is taken, an oversized body, no token, or
-// an organization's token on the vendor's routes, get their status and
-// code, and change nothing. Each variant is of a body the route accepts,
+// the body, a body where none is taken, an oversized body, no token, an
+// organization's token on the vendor's routes, or on a device's route a
+// bearer token or a forged certificate in place of its activation
+// certificate, get their status and code, and change nothing. Each variant is of a body the route accepts,
 // so that the variant is what is refused.
 func TestServer_W4_EveryRouteRefusesBadRequestsAndChangesNothing(t *testing.T) {
 	const limit = 4096
@@ -24,11 +25,14 @@ func TestServer_W4_EveryRouteRefusesBadRequestsAndChangesNothing(t *testing.T) {
 	before := h.snapshot()
 	big := strings.Repeat(" ", limit+1)
 	for _, rt := range lkhttp.Routes() {
-		if rt.Public {
-			continue
-		}
 		t.Run(rt.Op, func(t *testing.T) {
 			path := fill(rt, "acme")
+			// The credential of a request the route would accept, and
+			// the code of one it does not authenticate.
+			token, unauthenticated := vendorToken, "unauthenticated"
+			if rt.Device {
+				token, unauthenticated = h.deviceAuth, "device_unauthenticated"
+			}
 			valid, ok := bodies[rt.Op]
 			if rt.Body != ok {
 				t.Fatalf("the test has a body for %s: %v; the route takes one: %v", rt.Op, ok, rt.Body)
@@ -41,23 +45,31 @@ func TestServer_W4_EveryRouteRefusesBadRequestsAndChangesNothing(t *testing.T) {
 			var vs []variant
 			if rt.Body {
 				vs = append(vs,
-					variant{"Malformed", vendorToken, valid[:len(valid)-1], 400, "malformed_request"},
-					variant{"UnknownField", vendorToken, `{"zzz":1,` + valid[1:], 400, "malformed_request"},
-					variant{"TrailingData", vendorToken, valid + ` {}`, 400, "malformed_request"},
-					variant{"WrongType", vendorToken, `[` + valid + `]`, 400, "malformed_request"},
-					variant{"Empty", vendorToken, "", 400, "malformed_request"},
-					variant{"Oversized", vendorToken, valid + big, 413, "body_too_large"},
+					variant{"Malformed", token, valid[:len(valid)-1], 400, "malformed_request"},
+					variant{"UnknownField", token, `{"zzz":1,` + valid[1:], 400, "malformed_request"},
+					variant{"TrailingData", token, valid + ` {}`, 400, "malformed_request"},
+					variant{"WrongType", token, `[` + valid + `]`, 400, "malformed_request"},
+					variant{"Empty", token, "", 400, "malformed_request"},
+					variant{"Oversized", token, valid + big, 413, "body_too_large"},
 				)
 			} else {
 				vs = append(vs,
-					variant{"UnwantedBody", vendorToken, `{}`, 400, "malformed_request"},
-					variant{"Oversized", vendorToken, big, 413, "body_too_large"},
+					variant{"UnwantedBody", token, `{}`, 400, "malformed_request"},
+					variant{"Oversized", token, big, 413, "body_too_large"},
 				)
 			}
-			vs = append(vs,
-				variant{"NoToken", "", valid, 401, "unauthenticated"},
-				variant{"UnknownToken", "guess", valid, 401, "unauthenticated"},
-			)
+			if !rt.Public {
+				vs = append(vs,
+					variant{"NoToken", "", valid, 401, unauthenticated},
+					variant{"UnknownToken", "guess", valid, 401, unauthenticated},
+				)
+			}
+			if rt.Device {
+				vs = append(vs,
+					variant{"BearerToken", vendorToken, valid, 401, unauthenticated},
+					variant{"ForgedCertificate", forge(h.deviceAuth), valid, 401, unauthenticated},
+				)
+			}
 			if rt.Vendor {
 				vs = append(vs, variant{"OrganizationToken", acmeToken, valid, 403, "vendor_only"})
 			}
@@ -142,4 +154,17 @@ func TestServer_W3_UnroutedRequestsGetJSON(t *testing.T) {
 	if a := h.send("PATCH", "/v1/orgs", acmeToken, ""); a.Code != "method_not_allowed" {
 		t.Errorf("PATCH /v1/orgs code = %q; want method_not_allowed", a.Code)
 	}
+}
+
+// forge returns a device's credential with one character of its
+// certificate's signature changed.
+func forge(auth string) string {
+	b := []byte(auth)
+	i := len(b) - 2
+	if b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	return string(b)
 }

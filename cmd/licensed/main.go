@@ -6,6 +6,7 @@
 // Usage:
 //
 //	licensed [serve] [-addr HOST:PORT] [-data DIR] [-postgres DSN] [-postgres-schema NAME]
+//	         [-certificate-ttl D] [-lease-ttl D] [-trial PRODUCT=TERM]...
 //	licensed token create [-data DIR | -postgres DSN] (-vendor | -org ORG) -actor ID [-name TEXT]
 //	licensed token list   [-data DIR | -postgres DSN]
 //	licensed token revoke [-data DIR | -postgres DSN] ID
@@ -22,7 +23,17 @@
 // http://127.0.0.1:8080/console/ and sign in with a token); see package
 // github.com/licensekit/license/console.
 //
-// Every request needs a bearer token. "licensed token create" makes one
+// Applications activate their devices against the server with
+// github.com/licensekit/license/http's DeviceClient: with a license key
+// of an organization's key storage or an activation code, or by starting
+// a trial of a product offered with -trial (such as -trial backup=30d,
+// once per device). Each activation gets a certificate signed with
+// signing.key, holding for -certificate-ttl (30 days by default) unless
+// the device checks in for a fresh one; a floating license's lease holds
+// for -lease-ttl (15 minutes by default) unless the device sends
+// heartbeats.
+//
+// Every other request needs a bearer token. "licensed token create" makes one
 // and prints its secret, once; the server keeps only its hash. When the
 // environment variable LICENSED_VENDOR_TOKEN is set, its value is also a
 // vendor's token, for scripts and tests.
@@ -82,6 +93,7 @@ func (e usageError) Error() string { return string(e) }
 
 const usage = `usage:
   licensed [serve] [-addr HOST:PORT] [-data DIR] [-postgres DSN] [-postgres-schema NAME]
+           [-certificate-ttl D] [-lease-ttl D] [-trial PRODUCT=TERM]...
   licensed token create [-data DIR | -postgres DSN] (-vendor | -org ORG) -actor ID [-name TEXT]
   licensed token list   [-data DIR | -postgres DSN]
   licensed token revoke [-data DIR | -postgres DSN] ID

@@ -234,6 +234,8 @@ func TestLicensed_BadCommandLine(t *testing.T) {
 		{"token", "create", "-vendor"},
 		{"token", "revoke"},
 		{"serve", "-postgres-schema", "s"},
+		{"serve", "-trial", "backup"},
+		{"serve", "-trial", "backup=soon"},
 	} {
 		cmd := exec.Command(bin, args...)
 		cmd.Dir = t.TempDir()

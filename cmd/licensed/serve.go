@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	nethttp "net/http"
+	"strings"
 	"time"
 
 	"github.com/licensekit/license"
@@ -33,6 +34,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	private := fl.Bool("webhooks-private", false, "let webhooks reach loopback and private addresses (by default, public ones only)")
 	grace := fl.Duration("shutdown-timeout", 10*time.Second, "how long the requests under way may take to finish on SIGINT or SIGTERM")
 	verbose := fl.Bool("v", false, "log every request")
+	certTTL := fl.Duration("certificate-ttl", portal.DefaultCertificateTTL, "how long an activation certificate holds: devices check in before then")
+	leaseTTL := fl.Duration("lease-ttl", portal.DefaultLeaseTTL, "how long a floating license's lease holds without a heartbeat")
+	trials := map[string]license.License{}
+	fl.Func("trial", "offer devices a trial of `PRODUCT=TERM` (such as backup=30d), once per device; repeat for several products", func(v string) error {
+		product, term, ok := strings.Cut(v, "=")
+		if !ok || product == "" {
+			return fmt.Errorf("%q is not PRODUCT=TERM", v)
+		}
+		d, err := license.ParseTerm(term)
+		if err != nil {
+			return err
+		}
+		trials[product] = license.License{Trial: true, Term: d}
+		return nil
+	})
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -81,8 +97,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	p, err = portal.NewPortal(portal.PortalConfig{
-		Signer: signer,
-		Store:  st.PortalStore,
+		Signer:         signer,
+		Store:          st.PortalStore,
+		CertificateTTL: *certTTL,
+		LeaseTTL:       *leaseTTL,
+		Trials:         trials,
 		OnEvent: func(e license.Event) {
 			if err := dispatch.Send(ctx, e); err != nil {
 				log.Warn("webhook: event not queued", "event", e.ID, "err", err)
@@ -96,7 +115,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if tok := getenv(vendorTokenEnv); tok != "" {
 		auth.vendor, auth.hasVendor = sha256.Sum256([]byte(tok)), true
 	}
-	api, err := http.NewServer(http.ServerConfig{Portal: p, Auth: auth, Logger: log})
+	// Devices authenticate with the certificates this server's key signed.
+	certs, err := license.NewVerifier(signer.VerifyingKey())
+	if err != nil {
+		return err
+	}
+	api, err := http.NewServer(http.ServerConfig{Portal: p, Auth: auth, Verifier: certs, Logger: log})
 	if err != nil {
 		return err
 	}
