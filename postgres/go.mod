@@ -6,7 +6,7 @@ require (
 	github.com/benbjohnson/clock v1.3.5
 	github.com/google/go-cmp v0.7.0
 	github.com/jackc/pgx/v5 v5.12.0
-	github.com/licensekit/license v0.0.0-20261127095633-1d5137eb562c
+	github.com/licensekit/license v0.0.0-20261127103819-a37d9323f98b
 )
 
 require (

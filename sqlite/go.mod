@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/benbjohnson/clock v1.3.5
-	github.com/licensekit/license v0.0.0-20261127095633-1d5137eb562c
+	github.com/licensekit/license v0.0.0-20261127103819-a37d9323f98b
 	modernc.org/sqlite v1.62.0
 )
 

@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/chromedp/chromedp v0.23.0
-	github.com/licensekit/license v0.0.0-20261127095633-1d5137eb562c
+	github.com/licensekit/license v0.0.0-20261127103819-a37d9323f98b
 )
 
 require (
