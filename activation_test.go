@@ -466,6 +466,21 @@ func TestManager_C3_RevokedLicenseStopsWithOneEvent(t *testing.T) {
 	assert.Equal(t, []string{"2026-03-10T00:00:00Z revoked", "2026-03-10T00:00:00Z revoked"}, revoked, "one event for each of CL-1 and SN-KEY")
 }
 
+// C3: a certificate whose every license a loaded list revoked is not
+// checked in any more: the server refuses it, and each attempt would
+// only add a checkin-failed event.
+func TestManager_C3_CertificateOfRevokedLicensesChecksInNoMore(t *testing.T) {
+	h, srv := device(t, day("2026-03-01"))
+	h.accept(srv.activate("pc-1"))
+	h.at(day("2026-03-10"))
+	require.NoError(t, h.m.LoadRevocationList(h.ctx, mustList(t, h.sk, 1, license.RevocationList{Licenses: []string{"CL-1"}})))
+	require.NoError(t, h.checkIn(day("2026-04-30")))
+	assert.Equal(t, 0, srv.calls(), "check-ins of a certificate whose licenses are all revoked")
+	for _, e := range h.events() {
+		assert.NotContains(t, e, string(license.EventCheckInFailed))
+	}
+}
+
 // C3: a revoked activation's certificate grants nothing: the one held
 // stops, no newer one is accepted, and no check-in is attempted for it.
 func TestManager_C3_RevokedActivationGrantsNothing(t *testing.T) {

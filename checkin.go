@@ -112,12 +112,22 @@ func (m *Manager) CheckIn(ctx context.Context) error {
 }
 
 // checkInsHeld returns the certificates that are checked in: held, not
-// revoked, and verifying on this device. It needs m.mu held.
+// revoked, verifying on this device, and holding a license that no
+// revocation list named: a certificate whose every license is revoked
+// has nothing left to refresh, and the server refuses its check-ins
+// (C3). It needs m.mu held.
 func (m *Manager) checkInsHeld() []*Certificate {
 	var cs []*Certificate
 	for _, rec := range m.st.Certificates {
-		if c := m.cert[rec.Text]; c != nil && rec.Removed.IsZero() && rec.Revoked.IsZero() {
-			cs = append(cs, c)
+		c := m.cert[rec.Text]
+		if c == nil || !rec.Removed.IsZero() || !rec.Revoked.IsZero() {
+			continue
+		}
+		for _, l := range c.Licenses {
+			if rec.RevokedLicenses[l.ID].IsZero() {
+				cs = append(cs, c)
+				break
+			}
 		}
 	}
 	return cs
