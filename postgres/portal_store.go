@@ -24,10 +24,10 @@ type portalSQL struct {
 	tokens, webhooks, codeLicenses                           rowTable // see migrations/0003
 	activations, deviceActivations, trialStarts, revocations rowTable // see migrations/0004
 
-	org, orgLock, insertOrg, updateOrg, orgExists string
-	vendor, vendorLock, updateVendor              string
-	newest, appendHistory, insertHistory, setHead string
-	page, pruneCut, pruneRows, pruneDelete        string
+	org, orgLock, insertOrg, updateOrg, orgExists  string
+	vendor, vendorLock, vendorNoWait, updateVendor string
+	newest, appendHistory, insertHistory, setHead  string
+	page, pruneCut, pruneRows, pruneDelete         string
 }
 
 func newPortalSQL(schema string) portalSQL {
@@ -54,6 +54,7 @@ func newPortalSQL(schema string) portalSQL {
 
 		vendor:       "SELECT version, seq, customers, revocation_count FROM " + vendor + " WHERE id = 1",
 		vendorLock:   "SELECT version, seq, customers, revocation_count FROM " + vendor + " WHERE id = 1 FOR UPDATE",
+		vendorNoWait: "SELECT 1 FROM " + vendor + " WHERE id = 1 AND version = $1 FOR UPDATE NOWAIT",
 		updateVendor: "UPDATE " + vendor + " SET version = version + 1, seq = $2, customers = $3, revocation_count = $4 WHERE id = 1 AND version = $1",
 
 		newest: "SELECT seq, data FROM " + history + " WHERE org = $1 ORDER BY seq DESC LIMIT 1",
@@ -510,6 +511,19 @@ func (s *Store) runVendor(ctx context.Context, fn func(*portal.Vendor) error, wr
 		return fmt.Errorf("postgres: encode the vendor's customers: %w", err)
 	}
 	if v.Seq != seq || v.RevocationCount != uint64(revoked) || !jsonEqual(raw, after) {
+		if !locked {
+			// Read without its lock, the vendor's row may be held by an
+			// update that read it locked and now waits for a row this
+			// one holds, such as a code's: waiting for it would be a
+			// deadlock. Give way at once, and run again locked.
+			if _, err := t.conn.Exec(ctx, q.vendorNoWait, version); err != nil {
+				var pe *pgconn.PgError
+				if errors.As(err, &pe) && pe.Code == "55P03" { // lock_not_available
+					return errConflict
+				}
+				return fmt.Errorf("postgres: lock the vendor's data: %w", err)
+			}
+		}
 		tag, err := t.conn.Exec(ctx, q.updateVendor, version, v.Seq, after, int64(v.RevocationCount))
 		if err != nil {
 			return fmt.Errorf("postgres: update the vendor's data: %w", err)
