@@ -4,9 +4,9 @@ go 1.26.0
 
 require (
 	github.com/jackc/pgx/v5 v5.12.0
-	github.com/licensekit/license v0.0.0-20261127103819-a37d9323f98b
-	github.com/licensekit/license/postgres v0.0.0-20261127103819-a37d9323f98b
-	github.com/licensekit/license/sqlite v0.0.0-20261127103819-a37d9323f98b
+	github.com/licensekit/license v0.0.0-20261127104645-9cee4f388b2d
+	github.com/licensekit/license/postgres v0.0.0-20261127104645-9cee4f388b2d
+	github.com/licensekit/license/sqlite v0.0.0-20261127104645-9cee4f388b2d
 )
 
 require (

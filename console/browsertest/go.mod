@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/chromedp/chromedp v0.23.0
-	github.com/licensekit/license v0.0.0-20261127103819-a37d9323f98b
+	github.com/licensekit/license v0.0.0-20261127104645-9cee4f388b2d
 )
 
 require (
