@@ -185,17 +185,20 @@ func (s *OrgScope) release(ctx context.Context, id, fp, user string) error {
 }
 
 // unplace forgets a license group's placement of the device of seat st,
-// once the seat is released (G2).
+// once the seat is released (G2). Only the group the seat's license is in
+// places devices on it, so that group alone is read: a release costs the
+// same however many groups the organization has.
 func (o *Organization) unplace(st Seat) {
 	if st.Device == "" {
 		return
 	}
-	for id, g := range o.Groups.All() {
-		if g.Placed[st.Device] == st.License {
-			g = g.clone() // All hands out the table's own record
-			delete(g.Placed, st.Device)
-			o.Groups.Put(id, g)
-		}
+	gid := o.Keys.Peek(st.License).Group
+	if gid == "" {
+		return
+	}
+	if g, ok := o.Groups.Get(gid); ok && g.Placed[st.Device] == st.License {
+		delete(g.Placed, st.Device)
+		o.Groups.Put(gid, g)
 	}
 }
 
