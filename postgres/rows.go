@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -23,7 +24,7 @@ type rowTable struct {
 	get, getLock            string // (scope…, id) → data
 	all, allLock            string // (scope…) → id, data
 	ofLicense, ofLicenseLck string // seats only: (org, license) → id, data
-	fewOfLicense, fewLck    string // seats only: the same, at most prefetchSeats+1 rows
+	fewOfLicense, fewLck    string // seats only: those whose ID starts as the license's, at most prefetchSeats+1
 	upsert, del             string // (scope…, ids, data[, licenses, devices]); (scope…, ids)
 	seats                   bool
 }
@@ -63,7 +64,12 @@ func newRowTable(schema, name string, byOrg bool) rowTable {
 		// organization whose one license held them, to find another's.
 		r.ofLicense = "SELECT id, data FROM " + t + " WHERE org = $1 AND id >= $2 || '|' AND id < $2 || '}' AND license = $2"
 		r.ofLicenseLck = r.ofLicense + " FOR UPDATE"
-		r.fewOfLicense = r.ofLicense + fmt.Sprintf(" LIMIT %d", prefetchSeats+1)
+		// The prefetch reads every seat whose ID starts with the
+		// license's ID and "|", whatever its license: when they are few,
+		// a seat of the license that is not among them does not exist,
+		// and reading it needs no round trip of its own.
+		r.fewOfLicense = "SELECT id, data FROM " + t + " WHERE org = $1 AND id >= $2 || '|' AND id < $2 || '}'" +
+			fmt.Sprintf(" LIMIT %d", prefetchSeats+1)
 		r.fewLck = r.fewOfLicense + " FOR UPDATE"
 	}
 	// The records come as arrays, their data as text that the column's
@@ -295,9 +301,14 @@ type seatSource struct{ source[portal.Seat] }
 // Load reads the seat with that ID.
 func (s seatSource) Load(id string) (portal.Seat, bool) {
 	if s.t.err == nil {
-		for _, few := range s.t.seats {
+		for lic, few := range s.t.seats {
 			if data, ok := few[id]; ok {
 				return s.decode(id, data)
+			}
+			// The prefetch holds every seat whose ID starts with lic
+			// and "|": one that is not there does not exist.
+			if strings.HasPrefix(id, lic+"|") {
+				return portal.Seat{}, false
 			}
 		}
 	}
@@ -314,7 +325,9 @@ func (s seatSource) LoadLicense(lic string) map[string]portal.Seat {
 			if !ok {
 				return map[string]portal.Seat{}
 			}
-			m[id] = st
+			if st.License == lic { // not another license's whose ID starts as lic's
+				m[id] = st
+			}
 		}
 		return m
 	}

@@ -487,6 +487,32 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 		}
 		want := map[string]int{"L": 3, "L|x": 4, "L2": 8, "K": 16, "M": 0}
 		if err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
+			for _, lic := range []string{"L", "L|x"} {
+				o.Keys.Put(lic, portal.OrgKey{Key: "key of " + lic, License: &license.License{ID: lic}})
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// A store may read a license's seats along with its key: the
+		// seats of another license whose ID starts as this one's are
+		// found as theirs, and a seat that does not exist is not found.
+		if err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
+			o.Keys.Get("L")
+			if st, ok := o.Seats.Get("L|x|device|pc-3"); !ok || st.License != "L|x" {
+				t.Errorf("seat L|x|device|pc-3 = %+v, %v; want license L|x's", st, ok)
+			}
+			if st, ok := o.Seats.Get("L|device|pc-9"); ok {
+				t.Errorf("seat L|device|pc-9 = %+v; there is none", st)
+			}
+			if _, units := o.Seats.Usage("L"); units != 3 {
+				t.Errorf("license L uses %d units after its key was read, want 3", units)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
 			for lic, units := range want {
 				if _, got := o.Seats.Usage(lic); got != units {
 					t.Errorf("license %q uses %d units, want %d", lic, got, units)
