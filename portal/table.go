@@ -329,6 +329,10 @@ type SeatTable struct {
 	// (indexed) without a source, license by license with one.
 	byLicense map[string]*licenseSeats
 	indexed   bool
+	// With a source that is a SeatCounter: the counts it gave, by
+	// license, and how this update's changes move them (see counted).
+	stored map[string]SeatCount
+	delta  map[string]SeatCount
 }
 
 // SeatSource is the [Source] of a [SeatTable]; LoadLicense returns the
@@ -351,6 +355,7 @@ type licenseSeats struct {
 func (t *SeatTable) SetSource(src SeatSource) {
 	t.Table.SetSource(src)
 	t.byLicense, t.indexed = nil, false
+	t.stored, t.delta = nil, nil
 }
 
 // Put stores seat s under id.
@@ -373,6 +378,9 @@ func (t *SeatTable) Delete(id string) {
 
 // Usage returns how many seats license has and the units they count.
 func (t *SeatTable) Usage(license string) (seats, units int) {
+	if c, ok := t.counted(license); ok {
+		return c.Seats, c.Units
+	}
 	ls := t.entry(license)
 	return len(ls.ids), ls.units
 }
@@ -459,6 +467,14 @@ func (t *SeatTable) add(id string, s Seat) {
 // reindex moves seat id from what it was to what it is in the index
 // entries that exist; an entry built later reads the seat from t.m.
 func (t *SeatTable) reindex(id string, from Seat, hadFrom bool, to Seat, hasTo bool) {
+	if t.delta != nil {
+		if hadFrom {
+			t.delta[from.License] = t.delta[from.License].add(-1, -from.Units)
+		}
+		if hasTo {
+			t.delta[to.License] = t.delta[to.License].add(1, to.Units)
+		}
+	}
 	if t.byLicense == nil {
 		return
 	}

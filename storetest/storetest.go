@@ -523,6 +523,7 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("SeatCounts", func(t *testing.T) { seatCounts(t, newStore) })
 	t.Run("HistoryOrder", func(t *testing.T) {
 		s := newStore(t)
 		o := sampleOrganization("acme", 0)
