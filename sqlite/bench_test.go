@@ -117,6 +117,17 @@ func (h *benchPortal) withDevices(b *testing.B, n int) {
 	bulk(b, h.store.Path(), "INSERT INTO seats (org, id, license, device, data) VALUES ('acme', ?, 'SN-ALL', ?, ?)", n, func(i int) []any {
 		return []any{"SN-ALL|device|" + fp(i), fp(i), mustJSON(b, portal.Seat{License: "SN-ALL", Device: fp(i), Units: 1, Assigned: t0})}
 	})
+	countSeats(b, h.store.Path())
+}
+
+// countSeats counts again, as migrations/0005 does, the seats that bulk
+// inserted behind the store's back: a seat operation reads its license's
+// usage from those counts.
+func countSeats(b *testing.B, path string) {
+	b.Helper()
+	bulk(b, path, "INSERT OR REPLACE INTO seat_counts (org, license, seats, units) "+
+		"SELECT org, license, count(*), coalesce(sum(json_extract(data, '$.units')), 0) FROM seats GROUP BY org, license", 1,
+		func(int) []any { return nil })
 }
 
 // withHistory appends n entries to acme's history, after those it has.

@@ -43,6 +43,7 @@ func BenchmarkGroupRebalance(b *testing.B) {
 		l := lic(i / perDevice)
 		return []any{l + "|device|" + fp(i), l, fp(i), mustJSON(b, portal.Seat{License: l, Device: fp(i), Units: 1, Assigned: t0})}
 	})
+	countSeats(b, h.store.Path())
 	bulk(b, h.store.Path(), "INSERT INTO groups (org, id, data) VALUES ('acme', ?, ?)", 1, func(int) []any { return []any{g.ID, mustJSON(b, g)} })
 	i := 0
 	b.ReportAllocs()
