@@ -30,6 +30,7 @@ func TestSeatsOfALicense_D1_GenericPlanUsesThePrimaryKey(t *testing.T) {
 		"SELECT 'acme', 'BIG|device|pc-' || i, 'BIG', 'pc-' || i, '{}' FROM generate_series(1, 20000) i"); err != nil {
 		t.Fatal(err)
 	}
+	countSeats(t, s.Schema())
 	if _, err := conn.Exec(ctx, "ANALYZE "+seats); err != nil {
 		t.Fatal(err)
 	}

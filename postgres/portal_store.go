@@ -21,8 +21,9 @@ import (
 type portalSQL struct {
 	keys, devices, seats, groups, redeemed, levels, leases   rowTable
 	owners, lives, codes, vouchers, serials, upgrades, vorgs rowTable
-	tokens, webhooks, codeLicenses                           rowTable // see migrations/0003
-	activations, deviceActivations, trialStarts, revocations rowTable // see migrations/0004
+	tokens, webhooks, codeLicenses                           rowTable     // see migrations/0003
+	activations, deviceActivations, trialStarts, revocations rowTable     // see migrations/0004
+	counts                                                   seatCountSQL // see migrations/0007
 
 	org, orgLock, insertOrg, updateOrg, orgExists  string
 	vendor, vendorLock, vendorNoWait, updateVendor string
@@ -45,6 +46,7 @@ func newPortalSQL(schema string) portalSQL {
 		leases: newRowTable(schema, "leases", true), activations: newRowTable(schema, "activations", false),
 		deviceActivations: newRowTable(schema, "device_activations", false),
 		trialStarts:       newRowTable(schema, "trial_starts", false), revocations: newRowTable(schema, "revocations", false),
+		counts: newSeatCountSQL(schema),
 
 		org:       "SELECT version, name, data FROM " + orgs + " WHERE id = $1",
 		orgLock:   "SELECT version, name, data FROM " + orgs + " WHERE id = $1 FOR UPDATE",
@@ -152,12 +154,16 @@ func (s *Store) CreateOrganization(ctx context.Context, o *portal.Organization) 
 // update t changed, or, for a new organization (t nil), every one.
 func (q *portalSQL) queueOrg(b *pgx.Batch, t *txn, o *portal.Organization) error {
 	scope := []any{o.ID}
-	return errors.Join(
+	err := errors.Join(
 		changes(b, t, &q.keys, scope, &o.Keys), changes(b, t, &q.devices, scope, &o.Devices),
 		changes(b, t, &q.seats, scope, &o.Seats.Table), changes(b, t, &q.groups, scope, &o.Groups),
 		changes(b, t, &q.redeemed, scope, &o.Redeemed), changes(b, t, &q.levels, scope, &o.Levels),
 		changes(b, t, &q.leases, scope, &o.Leases),
 	)
+	if err == nil { // after the seats: a count again reads them
+		q.counts.queueCounts(b, t, o.ID, &o.Seats)
+	}
+	return err
 }
 
 // inTx runs fn in a transaction that begin starts, on a connection of its
@@ -299,9 +305,9 @@ func (s *Store) runOrg(ctx context.Context, id string, fn func(*portal.Organizat
 	o := &portal.Organization{ID: id, Name: name, Created: d.Created,
 		Wallet: d.Wallet, Subscriptions: d.Subscriptions, Delegations: d.Delegations, History: newest}
 	scope := []any{id}
-	o.Keys.SetSource(keySource{source[portal.OrgKey]{t, &q.keys, scope}, &q.levels, &q.seats})
+	o.Keys.SetSource(keySource{source[portal.OrgKey]{t, &q.keys, scope}, &q.levels, &q.seats, &q.counts})
 	o.Devices.SetSource(source[portal.Device]{t, &q.devices, scope})
-	o.Seats.SetSource(seatSource{source[portal.Seat]{t, &q.seats, scope}})
+	o.Seats.SetSource(seatSource{source[portal.Seat]{t, &q.seats, scope}, &q.counts})
 	o.Groups.SetSource(source[portal.Group]{t, &q.groups, scope})
 	o.Redeemed.SetSource(source[portal.WalletRedemption]{t, &q.redeemed, scope})
 	o.Levels.SetSource(levelSource{source[string]{t, &q.levels, scope}})

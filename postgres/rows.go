@@ -95,6 +95,7 @@ type txn struct {
 	// licenses that have few, by license ID then seat ID.
 	levels map[string]prefetched
 	seats  map[string]map[string][]byte
+	counts map[string]portal.SeatCount
 }
 
 // prefetched is a row read ahead: its data, if there is one.
@@ -164,13 +165,16 @@ func (s source[V]) decode(id string, data []byte) (V, bool) {
 
 // keySource is the source of an organization's keys. Reading a key, in
 // one round trip to the database, also reads the license's usage level
-// and, if it has at most prefetchSeats, its seats, each locked in an
-// update as their own reads would lock them: an operation on a license's
-// seats reads them next, while it holds the key's lock, and that lock is
-// what orders the operations on the license's seats.
+// and count of seats, and, if it has at most prefetchSeats, its seats,
+// each locked in an update as their own reads would lock them: an
+// operation on a license's seats reads them next, while it holds the
+// key's lock, and that lock is what orders the operations on the
+// license's seats. The count, read after the key's lock is taken, is
+// the one the operation before left; it needs no lock of its own.
 type keySource struct {
 	source[portal.OrgKey]
 	levels, seats *rowTable
+	counts        *seatCountSQL
 }
 
 // Load reads the key with that ID, and what goes with it.
@@ -217,14 +221,22 @@ func (s keySource) Load(id string) (portal.OrgKey, bool) {
 		})
 		return err
 	})
+	var count portal.SeatCount
+	b.Queue(s.counts.get, args...).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&count.Seats, &count.Units)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
 	if err := t.conn.SendBatch(t.ctx, b).Close(); err != nil {
 		t.fail(fmt.Errorf("postgres: read %s: %s %q: %w", t.what, s.tb.name, id, err))
 		return portal.OrgKey{}, false
 	}
 	if t.levels == nil {
-		t.levels, t.seats = map[string]prefetched{}, map[string]map[string][]byte{}
+		t.levels, t.seats, t.counts = map[string]prefetched{}, map[string]map[string][]byte{}, map[string]portal.SeatCount{}
 	}
-	t.levels[id] = level
+	t.levels[id], t.counts[id] = level, count
 	if len(few) <= prefetchSeats {
 		t.seats[id] = few
 	}
@@ -293,10 +305,13 @@ func (s source[V]) query(q string, args ...any) map[string]V {
 	return m
 }
 
-// seatSource is the [portal.SeatSource] of an organization's seats.
-// Those of a license whose key was read may be there already (see
-// keySource).
-type seatSource struct{ source[portal.Seat] }
+// seatSource is the [portal.SeatSource] and [portal.SeatCounter] of an
+// organization's seats. Those of a license whose key was read, and its
+// count, may be there already (see keySource).
+type seatSource struct {
+	source[portal.Seat]
+	counts *seatCountSQL
+}
 
 // Load reads the seat with that ID.
 func (s seatSource) Load(id string) (portal.Seat, bool) {
