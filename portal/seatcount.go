@@ -27,9 +27,16 @@ type SeatCounter interface {
 // each it had and no longer has. Licenses it leaves as they were are not
 // in the map. It returns false if a changed seat's value before the
 // update is not known (see [Table.Original]): the store must then count
-// again from the seats.
+// again from the seats. A table without a source, such as a new
+// organization's, is all change: its counts are those of all its seats.
 func (t *SeatTable) CountChanges() (map[string]SeatCount, bool) {
 	d := map[string]SeatCount{}
+	if t.src == nil {
+		for _, s := range t.m {
+			d[s.License] = d[s.License].add(1, s.Units)
+		}
+		return d, true
+	}
 	for id := range t.changed {
 		was, had, known := t.Original(id)
 		if !known {

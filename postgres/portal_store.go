@@ -161,7 +161,7 @@ func (q *portalSQL) queueOrg(b *pgx.Batch, t *txn, o *portal.Organization) error
 		changes(b, t, &q.leases, scope, &o.Leases),
 	)
 	if err == nil { // after the seats: a count again reads them
-		q.counts.queueCounts(b, t, o.ID, &o.Seats)
+		q.counts.queueCounts(b, o.ID, &o.Seats)
 	}
 	return err
 }

@@ -58,24 +58,15 @@ func (s seatSource) CountLicense(lic string) (seats, units int) {
 }
 
 // queueCounts queues, on b, the writes that move the seat counts of
-// organization org as update tx changed its seats, or, if tx is nil, that
-// count the seats of a new organization. If the update changed a seat it
-// had not read, the organization's seats are counted again.
-func (q *seatCountSQL) queueCounts(b *pgx.Batch, tx *txn, org string, tb *portal.SeatTable) {
-	var d map[string]portal.SeatCount
-	if tx == nil {
-		d = map[string]portal.SeatCount{}
-		for _, s := range tb.All() {
-			c := d[s.License]
-			d[s.License] = portal.SeatCount{Seats: c.Seats + 1, Units: c.Units + s.Units}
-		}
-	} else {
-		var ok bool
-		if d, ok = tb.CountChanges(); !ok {
-			b.Queue(q.clear, org)
-			b.Queue(q.recount, org)
-			return
-		}
+// organization org as an update changed its seats, or that count the
+// seats of a new organization. If the update changed a seat it had not
+// read, the organization's seats are counted again.
+func (q *seatCountSQL) queueCounts(b *pgx.Batch, org string, tb *portal.SeatTable) {
+	d, ok := tb.CountChanges()
+	if !ok {
+		b.Queue(q.clear, org)
+		b.Queue(q.recount, org)
+		return
 	}
 	if len(d) == 0 {
 		return

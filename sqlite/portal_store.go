@@ -64,7 +64,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o *portal.Organization) 
 			insert(t, orgKeys, o.ID, &o.Keys),
 			insert(t, devices, o.ID, &o.Devices),
 			insert(t, seats, o.ID, &o.Seats.Table),
-			insertCounts(t, o.ID, &o.Seats),
+			saveCounts(t, o.ID, &o.Seats),
 			insert(t, groups, o.ID, &o.Groups),
 			insert(t, redeemed, o.ID, &o.Redeemed),
 			insert(t, levels, o.ID, &o.Levels),

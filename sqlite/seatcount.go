@@ -29,22 +29,13 @@ func (s seatSource) CountLicense(license string) (seats, units int) {
 }
 
 // saveCounts moves the counts of the licenses whose seats the update
-// changed, or counts the organization's seats again if the update
-// changed a seat it had not read.
+// changed, or, for a new organization, counts its seats. It counts the
+// organization's seats again if the update changed a seat it had not
+// read.
 func saveCounts(t *tx, org string, tb *portal.SeatTable) error {
 	d, ok := tb.CountChanges()
 	if !ok {
 		return recount(t, org)
-	}
-	return addCounts(t, org, d)
-}
-
-// insertCounts writes the counts of a new organization's seats.
-func insertCounts(t *tx, org string, tb *portal.SeatTable) error {
-	d := map[string]portal.SeatCount{}
-	for _, s := range tb.All() {
-		c := d[s.License]
-		d[s.License] = portal.SeatCount{Seats: c.Seats + 1, Units: c.Units + s.Units}
 	}
 	return addCounts(t, org, d)
 }
