@@ -50,7 +50,9 @@
 //
 // A portal's data is kept one record a row, in a table per kind of
 // record: an organization's keys, devices, seats, groups, wallet
-// redemptions and usage levels, by organization and ID, and the
+// redemptions and usage levels, by organization and ID (and a count of
+// each license's seats, kept in the same transaction, that a seat
+// operation reads with the license's key rather than its seats), and the
 // vendor's activation codes, vouchers, serial numbers, upgrade notices,
 // license owners and lives and list of organizations, by ID. Each record
 // is the JSON encoding of its type in package portal, as jsonb. An

@@ -24,7 +24,8 @@ import (
 //
 // BenchmarkSeatScale/devices=100000 against /devices=100 (goal ≤ 2×),
 // /history=1000000 against /history=0 (≤ 1.5×), BenchmarkRedeemScale
-// /codes=1000000 against /codes=10 (≤ 2×), and BenchmarkDurableSeat
+// /codes=1000000 against /codes=10 (≤ 2×), BenchmarkSeatOfLargeLicense
+// /seats=100000 against /seats=10 (≤ 2×), and BenchmarkDurableSeat
 // against BenchmarkFsyncBaseline (≤ 3×: the disk is the limit).
 
 // benchPortal is a portal over a new SQLite file, on a mock clock, with

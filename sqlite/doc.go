@@ -17,7 +17,8 @@
 // # Records, not documents
 //
 // Each record is a row of its own, in a table of its kind: an
-// organization's keys, devices, seats (also indexed by license), groups,
+// organization's keys, devices, seats (with a count by license, kept in
+// the same transaction, that a seat operation reads), groups,
 // wallet redemptions and usage levels; the vendor's license owners,
 // license lives, activation codes, vouchers, serial numbers, upgrade
 // notices and organizations; and the history entries of each organization
