@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/benbjohnson/clock v1.3.5
-	github.com/licensekit/license v0.0.0-20261127105520-0af39a8a6f05
+	github.com/licensekit/license v0.0.0-20261127111334-afffcc4e6120
 	modernc.org/sqlite v1.62.0
 )
 

@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/chromedp/chromedp v0.23.0
-	github.com/licensekit/license v0.0.0-20261127105520-0af39a8a6f05
+	github.com/licensekit/license v0.0.0-20261127111334-afffcc4e6120
 )
 
 require (
