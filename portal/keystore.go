@@ -113,7 +113,9 @@ func (p *Portal) removeKey(o *Organization, a Actor, id string, now time.Time) (
 		o.Seats.Delete(sid)
 	}
 	o.Levels.Delete(id)
-	o.Leases.Delete(id)
+	for _, l := range o.Leases.OfLicense(id) {
+		o.Leases.Delete(l.ID)
+	}
 	if k.Group != "" {
 		if g, ok := o.Groups.Get(k.Group); ok {
 			g.Licenses = slices.DeleteFunc(g.Licenses, func(x string) bool { return x == id })

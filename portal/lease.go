@@ -25,9 +25,10 @@ import (
 // lease counts for nothing and is removed by the next checkout of its
 // license, so that its place is free at once (F2).
 //
-// The leases of one license are one record of the organization
-// ([Organization].Leases), so that a checkout reads, counts and writes
-// them together, in the one update that takes the license's key: two
+// Each lease is one record of the organization ([Organization].Leases),
+// by lease ID, so that a heartbeat reads and writes its own lease only. A
+// checkout reads every lease of its license, counts the live ones and
+// releases the expired, in the update that takes the license's key: two
 // checkouts of one license, in any processes, never both take the last
 // place.
 
@@ -58,10 +59,9 @@ type Lease struct {
 	Expires     time.Time `json:"expires"`
 }
 
-// LeaseSet is the leases of one floating license, by device fingerprint.
+// LeaseSet is the leases of one floating license, by device fingerprint:
+// what [LeaseTable.OfLicense] returns.
 type LeaseSet map[string]Lease
-
-func (s LeaseSet) clone() LeaseSet { return maps.Clone(s) }
 
 // floating reports whether l counts leases rather than seats.
 func floating(l *license.License) bool { return l.Scheme == license.SchemeFloating }
@@ -122,30 +122,22 @@ func (p *Portal) Checkout(ctx context.Context, activationID, fingerprint, licens
 			o.record(actor, now, "lease.checkout", licenseID, fingerprint)
 		}
 		lease.Expires = now.Add(p.cfg.LeaseTTL)
-		set[fingerprint] = lease
-		o.Leases.Put(licenseID, set)
+		o.Leases.Put(lease.ID, lease)
 		return nil
 	})
 	return lease, orgGone(err, ErrNoSuchKey)
 }
 
-// liveLeases returns a copy of the live leases of license id at now,
-// after releasing, with a history entry each, those that expired (F2).
+// liveLeases returns the live leases of license id at now, after
+// releasing, with a history entry each, those that expired (F2).
 func (o *Organization) liveLeases(a Actor, now time.Time, id string) LeaseSet {
-	set, _ := o.Leases.Get(id)
-	if set == nil {
-		set = LeaseSet{}
-	}
-	expired := false
+	set := o.Leases.OfLicense(id)
 	for _, fp := range slices.Sorted(maps.Keys(set)) {
 		if !now.Before(set[fp].Expires) {
+			o.Leases.Delete(set[fp].ID)
 			delete(set, fp)
 			o.record(a, now, "lease.expire", id, fp)
-			expired = true
 		}
-	}
-	if expired {
-		o.Leases.Put(id, set.clone())
 	}
 	return set
 }
@@ -160,11 +152,10 @@ func (o *Organization) liveLeases(a Actor, now time.Time, id string) LeaseSet {
 // changes.
 func (p *Portal) Heartbeat(ctx context.Context, leaseID, fingerprint string) (Lease, error) {
 	var lease Lease
-	err := p.updateLease(ctx, leaseID, fingerprint, func(o *Organization, set LeaseSet, now time.Time) {
-		lease = set[fingerprint]
+	err := p.updateLease(ctx, leaseID, fingerprint, func(o *Organization, l Lease, now time.Time) {
+		lease = l
 		lease.Expires = now.Add(p.cfg.LeaseTTL)
-		set[fingerprint] = lease
-		o.Leases.Put(lease.License, set)
+		o.Leases.Put(lease.ID, lease)
 	})
 	return lease, err
 }
@@ -174,16 +165,18 @@ func (p *Portal) Heartbeat(ctx context.Context, leaseID, fingerprint string) (Le
 // recorded in the organization's history (P5). It returns the errors of
 // [Portal.Heartbeat].
 func (p *Portal) Release(ctx context.Context, leaseID, fingerprint string) error {
-	return p.updateLease(ctx, leaseID, fingerprint, func(o *Organization, set LeaseSet, now time.Time) {
-		l := set[fingerprint].License
-		o.releaseLease(deviceActor(fingerprint, o.ID), now, l, fingerprint, "lease.release")
+	return p.updateLease(ctx, leaseID, fingerprint, func(o *Organization, l Lease, now time.Time) {
+		o.releaseLease(deviceActor(fingerprint, o.ID), now, l.License, fingerprint, "lease.release")
 	})
 }
 
 // updateLease runs fn on the live lease leaseID of the device with
-// fingerprint fp, in the update of its organization, with the leases of
-// its license, which fn may change and put back.
-func (p *Portal) updateLease(ctx context.Context, leaseID, fp string, fn func(o *Organization, set LeaseSet, now time.Time)) error {
+// fingerprint fp, in the update of its organization, which reads that
+// lease alone: fn may put it back or release it. The store's update locks
+// the lease's record as it reads it, so that a checkout's release of the
+// lease once expired, or a release by another process, either waits for
+// fn's change or comes first, and then fn finds no lease to extend.
+func (p *Portal) updateLease(ctx context.Context, leaseID, fp string, fn func(o *Organization, l Lease, now time.Time)) error {
 	if err := checkArgs("lease ID", leaseID, "fingerprint", fp); err != nil {
 		return err
 	}
@@ -203,15 +196,14 @@ func (p *Portal) updateLease(ctx context.Context, leaseID, fp string, fn func(o 
 	}
 	err := p.store.UpdateOrganization(ctx, org, func(o *Organization) error {
 		now := p.now()
-		set, _ := o.Leases.Get(id)
-		lease, ok := set[fp]
+		lease, ok := o.Leases.Get(leaseID)
 		switch {
-		case !ok:
+		case !ok || lease.License != id || lease.Fingerprint != fp:
 			return fmt.Errorf("%w: %s", ErrNoSuchLease, textfield.QuoteShort(leaseID))
 		case !now.Before(lease.Expires):
 			return fmt.Errorf("%w: %s at %s", ErrLeaseExpired, textfield.QuoteShort(leaseID), lease.Expires.Format(time.RFC3339))
 		}
-		fn(o, set, now)
+		fn(o, lease, now)
 		return nil
 	})
 	return orgGone(err, ErrNoSuchLease)
@@ -220,12 +212,11 @@ func (p *Portal) updateLease(ctx context.Context, leaseID, fp string, fn func(o 
 // releaseLease releases the lease of license id that device fp holds, if
 // any, records action, and reports whether there was one.
 func (o *Organization) releaseLease(a Actor, now time.Time, id, fp, action string) bool {
-	set, _ := o.Leases.Get(id)
-	if _, ok := set[fp]; !ok {
+	lid := leaseID(id, fp)
+	if !o.Leases.Has(lid) {
 		return false
 	}
-	delete(set, fp)
-	o.Leases.Put(id, set)
+	o.Leases.Delete(lid)
 	o.record(a, now, action, id, fp)
 	return true
 }
@@ -243,7 +234,7 @@ func (s *OrgScope) Leases(ctx context.Context, licenseID string) ([]Lease, error
 		if !o.Keys.Has(licenseID) {
 			return fmt.Errorf("%w: %s", ErrNoSuchKey, textfield.QuoteShort(licenseID))
 		}
-		for _, l := range o.Leases.Peek(licenseID) {
+		for _, l := range o.Leases.OfLicense(licenseID) {
 			if now.Before(l.Expires) {
 				out = append(out, l)
 			}

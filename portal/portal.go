@@ -279,7 +279,7 @@ type Organization struct {
 	Redeemed      Table[WalletRedemption] `json:"redeemed"`        // license keys redeemed into the wallet, by license ID (P1)
 	Delegations   map[string]Delegation   `json:"delegations"`     // partners this organization delegated to, by partner ID (V4)
 	Levels        Table[string]           `json:"levels"`          // last usage level sent per license (D6)
-	Leases        Table[LeaseSet]         `json:"leases,omitzero"` // floating licenses' leases, by license ID (F1)
+	Leases        LeaseTable              `json:"leases,omitzero"` // floating licenses' leases, by lease ID (F1)
 	History       []HistoryEntry          `json:"history"`         // append-only, oldest first (P5)
 }
 

@@ -158,7 +158,7 @@ func (q *portalSQL) queueOrg(b *pgx.Batch, t *txn, o *portal.Organization) error
 		changes(b, t, &q.keys, scope, &o.Keys), changes(b, t, &q.devices, scope, &o.Devices),
 		changes(b, t, &q.seats, scope, &o.Seats.Table), changes(b, t, &q.groups, scope, &o.Groups),
 		changes(b, t, &q.redeemed, scope, &o.Redeemed), changes(b, t, &q.levels, scope, &o.Levels),
-		changes(b, t, &q.leases, scope, &o.Leases),
+		changes(b, t, &q.leases, scope, &o.Leases.Table),
 	)
 	if err == nil { // after the seats: a count again reads them
 		q.counts.queueCounts(b, o.ID, &o.Seats)
@@ -311,7 +311,7 @@ func (s *Store) runOrg(ctx context.Context, id string, fn func(*portal.Organizat
 	o.Groups.SetSource(source[portal.Group]{t, &q.groups, scope})
 	o.Redeemed.SetSource(source[portal.WalletRedemption]{t, &q.redeemed, scope})
 	o.Levels.SetSource(levelSource{source[string]{t, &q.levels, scope}})
-	o.Leases.SetSource(source[portal.LeaseSet]{t, &q.leases, scope})
+	o.Leases.SetSource(leaseSource{source[portal.Lease]{t, &q.leases, scope}})
 	before, err := dataOf(o)
 	if err != nil {
 		return fmt.Errorf("postgres: %s: %w", t.what, err)

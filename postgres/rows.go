@@ -27,11 +27,12 @@ type rowTable struct {
 	fewOfLicense, fewLck    string // seats only: those whose ID starts as the license's, at most prefetchSeats+1
 	upsert, del             string // (scope…, ids, data[, licenses, devices]); (scope…, ids)
 	seats                   bool
+	leases                  bool // a license column, and ofLicense
 }
 
 func newRowTable(schema, name string, byOrg bool) rowTable {
 	t := pgx.Identifier{schema, name}.Sanitize()
-	r := rowTable{name: name, seats: name == "seats"}
+	r := rowTable{name: name, seats: name == "seats", leases: name == "leases"}
 	where, many, scope, orgCol, conflict, n := "id = $1", "id = ANY($1::text[])", "", "", "id", 1
 	if byOrg {
 		where, many, scope, orgCol, conflict, n = "org = $1 AND id = $2", "org = $1 AND id = ANY($2::text[])", "$1, ", "org, ", "org, id", 2
@@ -71,6 +72,16 @@ func newRowTable(schema, name string, byOrg bool) rowTable {
 		r.fewOfLicense = "SELECT id, data FROM " + t + " WHERE org = $1 AND id >= $2 || '|' AND id < $2 || '}'" +
 			fmt.Sprintf(" LIMIT %d", prefetchSeats+1)
 		r.fewLck = r.fewOfLicense + " FOR UPDATE"
+	}
+	if r.leases {
+		cols, sel, arrays = "id, data, license", "u.id, u.data::"+typ+", u.license", "$2::text[], $3::text[], $4::text[]"
+		set += ", license = excluded.license"
+		// A lease's ID starts with its license's ID and "|", as a
+		// seat's does: a checkout, which holds the license's key row
+		// lock, reads and locks the license's leases as one range of
+		// the primary key.
+		r.ofLicense = "SELECT id, data FROM " + t + " WHERE org = $1 AND id >= $2 || '|' AND id < $2 || '}' AND license = $2"
+		r.ofLicenseLck = r.ofLicense + " FOR UPDATE"
 	}
 	// The records come as arrays, their data as text that the column's
 	// type parses: one statement, however many records.
@@ -353,6 +364,20 @@ func (s seatSource) LoadLicense(lic string) map[string]portal.Seat {
 	return s.query(q, s.scope[0], lic)
 }
 
+// leaseSource is the [portal.LeaseSource] of an organization's leases.
+type leaseSource struct{ source[portal.Lease] }
+
+// LoadLicense reads the leases of one license, and locks them in an
+// update: the checkout that reads them holds the license's key row lock,
+// and a heartbeat that locked its lease first is waited for.
+func (s leaseSource) LoadLicense(lic string) map[string]portal.Lease {
+	q := s.tb.ofLicense
+	if s.t.lock {
+		q = s.tb.ofLicenseLck
+	}
+	return s.query(q, s.scope[0], lic)
+}
+
 // queueWrites queues, on b, the statements that save the records ids of a
 // table, as get gives them: an upsert of those that exist, a delete of
 // the others. Each is one statement, whatever the number of records.
@@ -369,14 +394,20 @@ func queueWrites[V any](b *pgx.Batch, tb *rowTable, scope []any, ids []string, g
 			return fmt.Errorf("postgres: encode %s %q: %w", tb.name, id, err)
 		}
 		put, data = append(put, id), append(data, string(d))
-		if st, ok := any(v).(portal.Seat); ok {
-			licenses, devices = append(licenses, st.License), append(devices, st.Device)
+		switch r := any(v).(type) {
+		case portal.Seat:
+			licenses, devices = append(licenses, r.License), append(devices, r.Device)
+		case portal.Lease:
+			licenses = append(licenses, r.License)
 		}
 	}
 	if len(put) > 0 {
 		args := append(scope[:len(scope):len(scope)], put, data)
-		if tb.seats {
+		switch {
+		case tb.seats:
 			args = append(args, licenses, devices)
+		case tb.leases:
+			args = append(args, licenses)
 		}
 		b.Queue(tb.upsert, args...)
 	}

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/licensekit/license/portal"
@@ -39,4 +40,30 @@ func oldFile(t *testing.T, records map[string]map[string]string) portal.PortalSt
 		}
 	}
 	return MustOpenPath(t, path)
+}
+
+// F1, F2: a file that an earlier release left, which kept the leases of a
+// floating license as one record, keeps each on its own: heartbeats and
+// checkouts go on as before.
+func TestMigrate_F1_LeaseSetsToRows(t *testing.T) {
+	storetest.LeaseSetsMigrated(t, func(t *testing.T) (portal.PortalStore, func(org, lic, set string) portal.PortalStore) {
+		path := filepath.Join(t.TempDir(), "leases.db")
+		return MustOpenPath(t, path), func(org, lic, set string) portal.PortalStore {
+			old, err := os.ReadFile("migrations/0004_activations.sql")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The leases table as migration 0004 made it, and nothing
+			// after 0005.
+			Exec(t, path, "DELETE FROM schema_migrations WHERE version > 5")
+			Exec(t, path, "DROP TABLE leases")
+			create := regexp.MustCompile(`(?s)CREATE TABLE leases \(.*?\) WITHOUT ROWID;`).FindString(string(old))
+			if create == "" {
+				t.Fatal("migration 0004 creates no leases table")
+			}
+			Exec(t, path, create)
+			Exec(t, path, "INSERT INTO leases (org, id, data) VALUES (?, ?, ?)", org, lic, set)
+			return MustOpenPath(t, path)
+		}
+	})
 }

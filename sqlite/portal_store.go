@@ -68,7 +68,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o *portal.Organization) 
 			insert(t, groups, o.ID, &o.Groups),
 			insert(t, redeemed, o.ID, &o.Redeemed),
 			insert(t, levels, o.ID, &o.Levels),
-			insert(t, leases, o.ID, &o.Leases),
+			insert(t, leases, o.ID, &o.Leases.Table),
 		} {
 			if err != nil {
 				return err
@@ -181,7 +181,7 @@ func openOrg(t *tx, id string) (*portal.Organization, *orgRow, error) {
 	o.Groups.SetSource(source[portal.Group]{t, groups, id})
 	o.Redeemed.SetSource(source[portal.WalletRedemption]{t, redeemed, id})
 	o.Levels.SetSource(source[string]{t, levels, id})
-	o.Leases.SetSource(source[portal.LeaseSet]{t, leases, id})
+	o.Leases.SetSource(leaseSource{source[portal.Lease]{t, leases, id}})
 	if o.History, row.history, err = newestEntry(t, id); err != nil {
 		return nil, nil, err
 	}
@@ -207,7 +207,7 @@ func saveOrg(t *tx, o *portal.Organization, row *orgRow) error {
 		save(t, groups, o.ID, &o.Groups),
 		save(t, redeemed, o.ID, &o.Redeemed),
 		save(t, levels, o.ID, &o.Levels),
-		save(t, leases, o.ID, &o.Leases),
+		save(t, leases, o.ID, &o.Leases.Table),
 	} {
 		if err != nil {
 			return err

@@ -50,8 +50,20 @@ var (
 	groups   = orgEntity("groups")
 	redeemed = orgEntity("redeemed")
 	levels   = orgEntity("levels")
-	leases   = orgEntity("leases")
-	seats    = &entity{
+	// A lease's license is a column too: a checkout reads the leases
+	// of its license as one range of the key, as a license's seats are
+	// read, and the column keeps apart a license whose ID starts as
+	// another's.
+	leases = &entity{
+		name: "leases", org: true,
+		get: prepared("SELECT data FROM leases WHERE org = ? AND id = ?"),
+		all: prepared("SELECT id, data FROM leases WHERE org = ?"),
+		put: prepared("INSERT INTO leases (org, id, data, license) VALUES (?, ?, ?, ?) " +
+			"ON CONFLICT (org, id) DO UPDATE SET data = excluded.data, license = excluded.license"),
+		del:       prepared("DELETE FROM leases WHERE org = ? AND id = ?"),
+		byLicense: prepared("SELECT id, data FROM leases WHERE org = ?1 AND id >= ?2 || '|' AND id < ?2 || '}' AND license = ?2"),
+	}
+	seats = &entity{
 		name: "seats", org: true,
 		get: prepared("SELECT data FROM seats WHERE org = ? AND id = ?"),
 		all: prepared("SELECT id, data FROM seats WHERE org = ?"),
@@ -160,6 +172,14 @@ func (s seatSource) LoadLicense(license string) map[string]portal.Seat {
 	return s.rows(s.e.byLicense, []any{s.org, license})
 }
 
+// leaseSource is the source of an organization's leases, which also
+// reads one license's leases alone.
+type leaseSource struct{ source[portal.Lease] }
+
+func (s leaseSource) LoadLicense(license string) map[string]portal.Lease {
+	return s.rows(s.e.byLicense, []any{s.org, license})
+}
+
 // put writes record v of e with that ID.
 func put[V any](t *tx, e *entity, org, id string, v V) error {
 	data, err := rowjson.Encode(v)
@@ -167,8 +187,11 @@ func put[V any](t *tx, e *entity, org, id string, v V) error {
 		return fmt.Errorf("sqlite: write %s %q: %w", e.name, id, err)
 	}
 	args := e.key(org, id, string(data))
-	if st, ok := any(v).(portal.Seat); ok {
-		args = append(args, st.License, st.Device)
+	switch r := any(v).(type) {
+	case portal.Seat:
+		args = append(args, r.License, r.Device)
+	case portal.Lease:
+		args = append(args, r.License)
 	}
 	if _, err := t.exec(e.put, args...); err != nil {
 		return fmt.Errorf("sqlite: write %s %q: %w", e.name, id, err)

@@ -71,33 +71,61 @@ func activationsLeasesRevocations(ctx context.Context, t *testing.T, s portal.Po
 		t.Fatal(err)
 	}
 
-	// An organization's leases, by license.
+	// An organization's leases, one record each, by lease ID; a license's
+	// leases are read together, apart from those of a license whose ID
+	// starts as its own (F1).
 	o := sampleOrganization("acme", 1)
 	if err := s.CreateOrganization(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	lease := portal.Lease{ID: "FLOAT-1|pc-1", License: "FLOAT-1", Org: "acme", Activation: "act-1", Fingerprint: "pc-1",
-		Expires: t0.Add(time.Hour)}
+	lease := func(lic, fp string) portal.Lease {
+		return portal.Lease{ID: lic + "|" + fp, License: lic, Org: "acme", Activation: "act-1", Fingerprint: fp,
+			Expires: t0.Add(time.Hour)}
+	}
+	added := []portal.Lease{lease("FLOAT-1", "pc-1"), lease("FLOAT-1|x", "pc-2"), lease("FLOAT-2", "pc-1")}
 	err = s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
-		set, _ := o.Leases.Get("FLOAT-1")
-		set["pc-1"] = lease
-		o.Leases.Put("FLOAT-1", set)
-		o.Leases.Put("FLOAT-2", portal.LeaseSet{})
+		for _, l := range added {
+			o.Leases.Put(l.ID, l)
+		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Leases.Put("FLOAT-1", portal.LeaseSet{"pc-0": o.Leases.Peek("FLOAT-1")["pc-0"], "pc-1": lease})
-	o.Leases.Put("FLOAT-2", portal.LeaseSet{})
+	for _, l := range added {
+		o.Leases.Put(l.ID, l)
+	}
 	mustEqualOrg(t, s, o)
+	pc0 := o.Leases.Peek("FLOAT-1|pc-0")
+	wantFloat1 := portal.LeaseSet{"pc-0": pc0, "pc-1": added[0]}
+	for _, view := range []bool{false, true} {
+		fn := func(o *portal.Organization) error {
+			if diff := cmp.Diff(wantFloat1, o.Leases.OfLicense("FLOAT-1"), equate); diff != "" {
+				t.Errorf("leases of FLOAT-1 (view %v) (-want +stored):\n%s", view, diff)
+			}
+			return nil
+		}
+		if view {
+			err = s.ViewOrganization(ctx, "acme", fn)
+		} else {
+			err = s.UpdateOrganization(ctx, "acme", fn)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A heartbeat's update changes one lease; a release deletes one.
+	beat := added[0]
+	beat.Expires = t0.Add(2 * time.Hour)
 	err = s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
-		o.Leases.Delete("FLOAT-2")
+		o.Leases.Put(beat.ID, beat)
+		o.Leases.Delete("FLOAT-2|pc-1")
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Leases.Delete("FLOAT-2")
+	o.Leases.Put(beat.ID, beat)
+	o.Leases.Delete("FLOAT-2|pc-1")
 	mustEqualOrg(t, s, o)
 }

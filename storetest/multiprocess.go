@@ -218,7 +218,7 @@ func checkMultiProcessStore(ctx context.Context, t *testing.T, store portal.Port
 	var seats, devices, wallet, paid, redemptions, leases int
 	var vo portal.Voucher
 	err := store.ViewOrganization(ctx, "acme", func(o *portal.Organization) error {
-		leases = len(o.Leases.Peek(floatLicense))
+		leases = len(o.Leases.OfLicense(floatLicense))
 		for _, st := range o.Seats.All() {
 			if st.License == seatLicense {
 				seats++

@@ -325,8 +325,8 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 			g.Placed["pc-1"] = "SN-1"
 			o.Groups.Put("site", g)
 			o.Groups.Delete("site")
-			o.Leases.Delete("FLOAT-1")
-			o.Leases.Put("FLOAT-2", portal.LeaseSet{"pc-1": {ID: "FLOAT-2|pc-1", License: "FLOAT-2", Fingerprint: "pc-1"}})
+			o.Leases.Delete("FLOAT-1|pc-0")
+			o.Leases.Put("FLOAT-2|pc-1", portal.Lease{ID: "FLOAT-2|pc-1", License: "FLOAT-2", Fingerprint: "pc-1"})
 			o.History = append(o.History, portal.HistoryEntry{Seq: 99, Action: "nothing"})
 		}
 		err := s.UpdateOrganization(ctx, "acme", func(o *portal.Organization) error {
@@ -721,8 +721,8 @@ func sampleOrganization(id string, n int) *portal.Organization {
 		Subscriptions: map[string]portal.Subscription{"acme-backup": {ID: "acme-backup", Product: "acme-backup", Devices: 5, Paid: 5, Activated: t0, Due: t0.Add(365 * 24 * time.Hour)}},
 		Delegations:   map[string]portal.Delegation{"reseller": {Partner: "reseller", Since: t0}},
 		Levels:        portal.TableOf(map[string]string{"SN-1": "info"}),
-		Leases: portal.TableOf(map[string]portal.LeaseSet{"FLOAT-1": {"pc-0": {ID: "FLOAT-1|pc-0", License: "FLOAT-1", Org: id,
-			Activation: "act-1", Fingerprint: "pc-0", Expires: t0.Add(15 * time.Minute)}}}),
+		Leases: portal.LeasesOf(map[string]portal.Lease{"FLOAT-1|pc-0": {ID: "FLOAT-1|pc-0", License: "FLOAT-1", Org: id,
+			Activation: "act-1", Fingerprint: "pc-0", Expires: t0.Add(15 * time.Minute)}}),
 		History: []portal.HistoryEntry{{Seq: 1, At: t0, Actor: "vendor", Action: "organization.create", Subject: id}},
 	}
 	for i := range n {
