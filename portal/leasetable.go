@@ -30,12 +30,7 @@ func (t *LeaseTable) SetSource(src LeaseSource) { t.Table.SetSource(src) }
 func (t *LeaseTable) OfLicense(license string) LeaseSet {
 	if t.src != nil && !t.complete {
 		if ls, ok := t.src.(LeaseSource); ok {
-			for id, l := range ls.LoadLicense(license) {
-				_, changed := t.changed[id]
-				if _, held := t.m[id]; !held && !changed {
-					t.m[id] = l
-				}
-			}
+			t.merge(ls.LoadLicense(license))
 		} else {
 			t.loadAll()
 		}

@@ -162,6 +162,17 @@ func (t *Table[V]) loadAll() {
 	t.complete = true
 }
 
+// merge adds the records of m, loaded from the source, that the table
+// neither holds nor changed: an update's own changes stand.
+func (t *Table[V]) merge(m map[string]V) {
+	for id, v := range m {
+		_, changed := t.changed[id]
+		if _, held := t.m[id]; !held && !changed {
+			t.m[id] = v
+		}
+	}
+}
+
 type undone[V any] struct {
 	id  string
 	old V
@@ -434,12 +445,7 @@ func (t *SeatTable) entry(license string) *licenseSeats {
 	// With a source: bring the license's seats, then index what the
 	// update holds of them, its own changes included.
 	if ss, ok := t.src.(SeatSource); ok {
-		for id, s := range ss.LoadLicense(license) {
-			_, changed := t.changed[id]
-			if _, held := t.m[id]; !held && !changed {
-				t.m[id] = s
-			}
-		}
+		t.merge(ss.LoadLicense(license))
 	} else {
 		t.loadAll()
 	}

@@ -32,6 +32,24 @@ func orgEntity(name string) *entity {
 	}
 }
 
+// licensedEntity is an organization's table whose records each belong to
+// a license, a column of their own with extra, whose IDs start with the
+// license's ID and "|" (see portal.SeatSource and portal.LeaseSource): a
+// license's records are one range of the table's key, and need no index
+// of their own. The range may also hold the records of a license whose
+// ID starts the same: the license column tells them apart.
+func licensedEntity(name string, extra ...string) *entity {
+	e := orgEntity(name)
+	cols, vals, set := ", license", ", ?", ", license = excluded.license"
+	for _, c := range extra {
+		cols, vals, set = cols+", "+c, vals+", ?", set+", "+c+" = excluded."+c
+	}
+	e.put = prepared("INSERT INTO " + name + " (org, id, data" + cols + ") VALUES (?, ?, ?" + vals + ") " +
+		"ON CONFLICT (org, id) DO UPDATE SET data = excluded.data" + set)
+	e.byLicense = prepared("SELECT id, data FROM " + name + " WHERE org = ?1 AND id >= ?2 || '|' AND id < ?2 || '}' AND license = ?2")
+	return e
+}
+
 func vendorEntity(name string) *entity {
 	return &entity{
 		name: name,
@@ -52,31 +70,9 @@ var (
 	levels   = orgEntity("levels")
 	// A lease's license is a column too: a checkout reads the leases
 	// of its license as one range of the key, as a license's seats are
-	// read, and the column keeps apart a license whose ID starts as
-	// another's.
-	leases = &entity{
-		name: "leases", org: true,
-		get: prepared("SELECT data FROM leases WHERE org = ? AND id = ?"),
-		all: prepared("SELECT id, data FROM leases WHERE org = ?"),
-		put: prepared("INSERT INTO leases (org, id, data, license) VALUES (?, ?, ?, ?) " +
-			"ON CONFLICT (org, id) DO UPDATE SET data = excluded.data, license = excluded.license"),
-		del:       prepared("DELETE FROM leases WHERE org = ? AND id = ?"),
-		byLicense: prepared("SELECT id, data FROM leases WHERE org = ?1 AND id >= ?2 || '|' AND id < ?2 || '}' AND license = ?2"),
-	}
-	seats = &entity{
-		name: "seats", org: true,
-		get: prepared("SELECT data FROM seats WHERE org = ? AND id = ?"),
-		all: prepared("SELECT id, data FROM seats WHERE org = ?"),
-		put: prepared("INSERT INTO seats (org, id, data, license, device) VALUES (?, ?, ?, ?, ?) " +
-			"ON CONFLICT (org, id) DO UPDATE SET data = excluded.data, license = excluded.license, device = excluded.device"),
-		del: prepared("DELETE FROM seats WHERE org = ? AND id = ?"),
-		// A seat's ID starts with its license's ID and "|" (see
-		// portal.SeatSource): a license's seats are one range of the
-		// table's key, and need no index of their own. The range may
-		// also hold the seats of a license whose ID starts the same:
-		// the license column tells them apart.
-		byLicense: prepared("SELECT id, data FROM seats WHERE org = ?1 AND id >= ?2 || '|' AND id < ?2 || '}' AND license = ?2"),
-	}
+	// read.
+	leases = licensedEntity("leases")
+	seats  = licensedEntity("seats", "device")
 
 	owners      = vendorEntity("owners")
 	lives       = vendorEntity("lives")
