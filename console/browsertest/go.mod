@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/chromedp/chromedp v0.23.0
-	github.com/licensekit/license v0.0.0-20261127111334-afffcc4e6120
+	github.com/licensekit/license v0.0.0-20261127112820-ec5796b7fa91
 )
 
 require (
