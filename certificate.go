@@ -133,8 +133,8 @@ func (c *Certificate) Check(fingerprint string, at time.Time) error {
 // SignCertificate returns the text of certificate c, signed by k (A1).
 // It returns the error of [Certificate.Validate] if c is not valid.
 func (k *SigningKey) SignCertificate(c *Certificate) (string, error) {
-	if k == nil || len(k.priv) != ed25519.PrivateKeySize {
-		return "", fmt.Errorf("%w: a SigningKey comes from GenerateSigningKey or ParseSigningKey", ErrMalformedSigningKey)
+	if err := k.usable(); err != nil {
+		return "", err
 	}
 	if err := c.Validate(); err != nil {
 		return "", err

@@ -230,8 +230,8 @@ func (k *SigningKey) LogValue() slog.Value {
 //
 // If l is not valid, Sign returns the error of [License.Validate].
 func (k *SigningKey) Sign(l *License) (string, error) {
-	if k == nil || len(k.priv) != ed25519.PrivateKeySize {
-		return "", fmt.Errorf("%w: a SigningKey comes from GenerateSigningKey or ParseSigningKey", ErrMalformedSigningKey)
+	if err := k.usable(); err != nil {
+		return "", err
 	}
 	if err := l.Validate(); err != nil {
 		return "", err
@@ -241,6 +241,15 @@ func (k *SigningKey) Sign(l *License) (string, error) {
 		return "", fmt.Errorf("license: encoding %q: %w", l.ID, err)
 	}
 	return k.sign(k.prefix, payload), nil
+}
+
+// usable reports whether k can sign: it came from GenerateSigningKey or
+// ParseSigningKey, not from a zero value or a nil pointer.
+func (k *SigningKey) usable() error {
+	if k == nil || len(k.priv) != ed25519.PrivateKeySize {
+		return fmt.Errorf("%w: a SigningKey comes from GenerateSigningKey or ParseSigningKey", ErrMalformedSigningKey)
+	}
+	return nil
 }
 
 // sign returns the text of a signed object: prefix (the object's prefix,

@@ -1,7 +1,6 @@
 package license
 
 import (
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"slices"
@@ -101,8 +100,8 @@ func (r *RevocationList) RevokesSigningKey(keyID string) bool {
 // IDs are written sorted, once each. It returns the error of
 // [RevocationList.Validate] if r is not valid.
 func (k *SigningKey) SignRevocationList(r *RevocationList) (string, error) {
-	if k == nil || len(k.priv) != ed25519.PrivateKeySize {
-		return "", fmt.Errorf("%w: a SigningKey comes from GenerateSigningKey or ParseSigningKey", ErrMalformedSigningKey)
+	if err := k.usable(); err != nil {
+		return "", err
 	}
 	if err := r.Validate(); err != nil {
 		return "", err
