@@ -60,19 +60,8 @@ func (s *Store) CreateOrganization(ctx context.Context, o *portal.Organization) 
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return portal.ErrOrgExists
 		}
-		for _, err := range []error{
-			insert(t, orgKeys, o.ID, &o.Keys),
-			insert(t, devices, o.ID, &o.Devices),
-			insert(t, seats, o.ID, &o.Seats.Table),
-			saveCounts(t, o.ID, &o.Seats),
-			insert(t, groups, o.ID, &o.Groups),
-			insert(t, redeemed, o.ID, &o.Redeemed),
-			insert(t, levels, o.ID, &o.Levels),
-			insert(t, leases, o.ID, &o.Leases.Table),
-		} {
-			if err != nil {
-				return err
-			}
+		if err := writeOrgTables(t, o, true); err != nil {
+			return err
 		}
 		_, err = appendHistory(t, o.ID, 0, o.History)
 		return err
@@ -199,21 +188,40 @@ func saveOrg(t *tx, o *portal.Organization, row *orgRow) error {
 			return fmt.Errorf("sqlite: save organization %q: %w", o.ID, err)
 		}
 	}
+	if err := writeOrgTables(t, o, false); err != nil {
+		return err
+	}
+	return appendNew(t, o.ID, row.history, row.historySeq, o.History)
+}
+
+// writeOrgTables writes an organization's record tables and its seat
+// counts: every record of a new organization (fresh), or what an update
+// changed. One list serves both, so that a table added to the one is not
+// forgotten by the other.
+func writeOrgTables(t *tx, o *portal.Organization, fresh bool) error {
 	for _, err := range []error{
-		save(t, orgKeys, o.ID, &o.Keys),
-		save(t, devices, o.ID, &o.Devices),
-		save(t, seats, o.ID, &o.Seats.Table),
+		writeTable(t, orgKeys, o.ID, &o.Keys, fresh),
+		writeTable(t, devices, o.ID, &o.Devices, fresh),
+		writeTable(t, seats, o.ID, &o.Seats.Table, fresh),
 		saveCounts(t, o.ID, &o.Seats),
-		save(t, groups, o.ID, &o.Groups),
-		save(t, redeemed, o.ID, &o.Redeemed),
-		save(t, levels, o.ID, &o.Levels),
-		save(t, leases, o.ID, &o.Leases.Table),
+		writeTable(t, groups, o.ID, &o.Groups, fresh),
+		writeTable(t, redeemed, o.ID, &o.Redeemed, fresh),
+		writeTable(t, levels, o.ID, &o.Levels, fresh),
+		writeTable(t, leases, o.ID, &o.Leases.Table, fresh),
 	} {
 		if err != nil {
 			return err
 		}
 	}
-	return appendNew(t, o.ID, row.history, row.historySeq, o.History)
+	return nil
+}
+
+// writeTable inserts every record of tb (fresh) or saves what changed.
+func writeTable[V any](t *tx, e *entity, org string, tb *portal.Table[V], fresh bool) error {
+	if fresh {
+		return insert(t, e, org, tb)
+	}
+	return save(t, e, org, tb)
 }
 
 // formatTime writes an instant as the organization's row keeps it.
