@@ -192,19 +192,31 @@ func (s *OrgScope) ID() string { return s.org }
 // fn returns the events to deliver once the change is saved. On error
 // nothing changes.
 func (s *OrgScope) update(ctx context.Context, fn func(o *Organization, now time.Time) ([]license.Event, error)) error {
+	return s.updateAhead(ctx, ReadAhead{}, fn)
+}
+
+// updateAhead is update, telling a [ReadAheadStore] which records fn is
+// about to read.
+func (s *OrgScope) updateAhead(ctx context.Context, ahead ReadAhead, fn func(o *Organization, now time.Time) ([]license.Event, error)) error {
 	if s.org == "" {
 		return ErrNoAccess // no organization has an empty ID
 	}
 	var events []license.Event
 	now := s.p.now()
-	err := s.p.store.UpdateOrganization(ctx, s.org, func(o *Organization) error {
+	run := func(o *Organization) error {
 		if !o.reaches(s.actor) {
 			return ErrNoAccess
 		}
 		var err error
 		events, err = fn(o, now)
 		return err
-	})
+	}
+	var err error
+	if ra, ok := s.p.store.(ReadAheadStore); ok && !ahead.empty() {
+		err = ra.UpdateOrganizationAhead(ctx, s.org, ahead, run)
+	} else {
+		err = s.p.store.UpdateOrganization(ctx, s.org, run)
+	}
 	if errors.Is(err, license.ErrNotFound) {
 		err = ErrNoAccess
 	}

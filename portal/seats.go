@@ -76,7 +76,11 @@ func (s *OrgScope) AssignUser(ctx context.Context, licenseID, user string) (Seat
 func (s *OrgScope) assign(ctx context.Context, id, fp, user string) (Seat, error) {
 	var seat Seat
 	var refused []license.Event
-	err := s.update(ctx, func(o *Organization, now time.Time) ([]license.Event, error) {
+	ahead := ReadAhead{Keys: []string{id}}
+	if user == "" {
+		ahead.Devices = []string{fp}
+	}
+	err := s.updateAhead(ctx, ahead, func(o *Organization, now time.Time) ([]license.Event, error) {
 		var events []license.Event
 		var err error
 		seat, events, refused, err = s.p.takeSeat(o, s.actor, now, id, fp, user)
@@ -168,7 +172,7 @@ func (s *OrgScope) ReleaseUser(ctx context.Context, licenseID, user string) erro
 
 // release releases a device's, or a user's, seat of license id.
 func (s *OrgScope) release(ctx context.Context, id, fp, user string) error {
-	return s.update(ctx, func(o *Organization, now time.Time) ([]license.Event, error) {
+	return s.updateAhead(ctx, ReadAhead{Keys: []string{id}}, func(o *Organization, now time.Time) ([]license.Event, error) {
 		if _, ok := o.Keys.Get(id); !ok {
 			return nil, fmt.Errorf("%w: %s", ErrNoSuchKey, textfield.QuoteShort(id))
 		}

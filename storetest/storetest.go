@@ -12,7 +12,9 @@
 // The suite covers creating, reading, updating and deleting; conflicting
 // writes; isolation between installations and between organizations;
 // concurrent writers (no update lost, no version given twice); the order
-// of an organization's history; large values; and bad input; and, with
+// of an organization's history; large values; bad input; and, for a
+// store that reads ahead, that the hint changes nothing but the cost;
+// and, with
 // Server, the tokens, webhooks and code licenses of a license server.
 //
 // RunMultiProcess checks a store that processes share, such as a database
@@ -524,6 +526,7 @@ func Portal(t *testing.T, newStore func(t *testing.T) portal.PortalStore) {
 		}
 	})
 	t.Run("SeatCounts", func(t *testing.T) { seatCounts(t, newStore) })
+	t.Run("ReadAhead", func(t *testing.T) { readAhead(t, newStore) })
 	t.Run("HistoryOrder", func(t *testing.T) {
 		s := newStore(t)
 		o := sampleOrganization("acme", 0)
