@@ -1,7 +1,7 @@
 // Package postgres keeps licensekit's state in PostgreSQL: the
 // installations of a [license.Manager] ([license.Store]) and the
 // organizations and vendor data of a [portal.Portal]
-// ([portal.HistoryStore]).
+// ([portal.HistoryStore], [portal.ReadAheadStore]).
 //
 // # When to choose it
 //
@@ -76,6 +76,13 @@
 // organization of 100 devices or of 100,000, and one code redemption
 // among 10 codes or 1,000,000 (see BenchmarkSeatScale and
 // BenchmarkRedeemScale).
+//
+// Told which records an update is about to read
+// ([Store.UpdateOrganizationAhead], which the portal calls for seats), the
+// store reads them, locked, in the round trip that begins the transaction
+// and reads the organization: a seat's assignment or release is then two
+// round trips to the database, the reads and then the writes with the
+// COMMIT, however far the database is.
 //
 // Histories are insert-only rows of the table history, an organization's
 // under its ID and the vendor's own under the empty ID; the table

@@ -241,11 +241,27 @@ func (s *Store) ViewOrganization(ctx context.Context, id string, fn func(*portal
 	if err := checkDocArgs(ctx, id, fn == nil); err != nil {
 		return err
 	}
-	return s.runOrg(ctx, id, fn, false, false)
+	return s.runOrg(ctx, id, fn, false, false, portal.ReadAhead{})
+}
+
+// UpdateOrganizationAhead is [Store.UpdateOrganization], told which
+// records fn is about to read: the keys of ahead.Keys, each with its
+// license's usage level, seat count and, when it has few, its seats, and
+// the devices of ahead.Devices are read, and locked, in the round trip
+// that begins the transaction and reads the organization, rather than one
+// round trip each as fn asks for them. They are locked, in the order
+// fn's reads would lock them, before fn checks what the actor may do:
+// an update refused for want of access has held them for one round trip.
+// IDs that [Store.UpdateOrganization] would refuse are not read ahead.
+func (s *Store) UpdateOrganizationAhead(ctx context.Context, id string, ahead portal.ReadAhead, fn func(*portal.Organization) error) error {
+	if err := checkDocArgs(ctx, id, fn == nil); err != nil {
+		return err
+	}
+	return s.retry(ctx, func(locked bool) error { return s.runOrg(ctx, id, fn, true, locked, ahead) })
 }
 
 func (s *Store) updateOrg(ctx context.Context, id string, fn func(*portal.Organization) error, locked bool) error {
-	return s.runOrg(ctx, id, fn, true, locked)
+	return s.runOrg(ctx, id, fn, true, locked, portal.ReadAhead{})
 }
 
 // beginUpdate and beginView start the transaction of an update and of a
@@ -257,8 +273,8 @@ const (
 
 // runOrg runs fn on an organization once: in an update if write, with
 // the organization's row locked from the start if locked; in a view
-// otherwise.
-func (s *Store) runOrg(ctx context.Context, id string, fn func(*portal.Organization) error, write, locked bool) error {
+// otherwise. The records of ahead are read with the organization.
+func (s *Store) runOrg(ctx context.Context, id string, fn func(*portal.Organization) error, write, locked bool, ahead portal.ReadAhead) error {
 	q := &s.sql.portal
 	t, done, err := s.begin(ctx, fmt.Sprintf("organization %q", id), write)
 	if err != nil {
@@ -267,8 +283,8 @@ func (s *Store) runOrg(ctx context.Context, id string, fn func(*portal.Organizat
 	defer done()
 
 	// Two round trips, with the commit's: BEGIN goes with the reads of
-	// the organization's row and of its newest history entry, the writes
-	// with the COMMIT.
+	// the organization's row, of its newest history entry and of the
+	// records read ahead, the writes with the COMMIT.
 	var (
 		version int64
 		name    string
@@ -291,12 +307,16 @@ func (s *Store) runOrg(ctx context.Context, id string, fn func(*portal.Organizat
 		return err
 	})
 	queueNewest(b, q.newest, id, &newest)
+	scope := []any{id}
+	keys := keySource{source[portal.OrgKey]{t, &q.keys, scope}, &q.levels, &q.seats, &q.counts}
+	readAhead := t.queueAhead(b, keys, source[portal.Device]{t, &q.devices, scope}, ahead)
 	if err := t.conn.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("postgres: read %s: %w", t.what, err)
 	}
 	if !found {
 		return license.ErrNotFound
 	}
+	readAhead()
 	var d orgData
 	if err := json.Unmarshal(raw, &d); err != nil {
 		return fmt.Errorf("%w: %s: its row does not decode: %w", license.ErrCorrupt, t.what, err)
@@ -304,8 +324,7 @@ func (s *Store) runOrg(ctx context.Context, id string, fn func(*portal.Organizat
 	d.makeMaps()
 	o := &portal.Organization{ID: id, Name: name, Created: d.Created,
 		Wallet: d.Wallet, Subscriptions: d.Subscriptions, Delegations: d.Delegations, History: newest}
-	scope := []any{id}
-	o.Keys.SetSource(keySource{source[portal.OrgKey]{t, &q.keys, scope}, &q.levels, &q.seats, &q.counts})
+	o.Keys.SetSource(keys)
 	o.Devices.SetSource(source[portal.Device]{t, &q.devices, scope})
 	o.Seats.SetSource(seatSource{source[portal.Seat]{t, &q.seats, scope}, &q.counts})
 	o.Groups.SetSource(source[portal.Group]{t, &q.groups, scope})
@@ -351,6 +370,44 @@ func (s *Store) runOrg(ctx context.Context, id string, fn func(*portal.Organizat
 		return err
 	}
 	return t.commit(b)
+}
+
+// queueAhead queues, on b, the reads of the keys and devices of ahead
+// whose IDs are valid, in the order an update reads them, keys first;
+// once b is sent, read keeps them in t for the sources.
+func (t *txn) queueAhead(b *pgx.Batch, keys keySource, devices source[portal.Device], ahead portal.ReadAhead) (read func()) {
+	var reads []func()
+	for _, id := range ahead.Keys {
+		if checkID(id) != nil {
+			continue
+		}
+		key := keys.queue(b, id)
+		reads = append(reads, func() { t.keepAhead(keys.tb, id, key()) })
+	}
+	for _, fp := range ahead.Devices {
+		if checkID(fp) != nil {
+			continue
+		}
+		var p prefetched
+		t.queueGet(b, devices.tb, devices.scope, fp, &p)
+		reads = append(reads, func() { t.keepAhead(devices.tb, fp, p) })
+	}
+	return func() {
+		for _, read := range reads {
+			read()
+		}
+	}
+}
+
+// keepAhead keeps p, the row with that ID of table tb, read ahead.
+func (t *txn) keepAhead(tb *rowTable, id string, p prefetched) {
+	if t.ahead == nil {
+		t.ahead = map[*rowTable]map[string]prefetched{}
+	}
+	if t.ahead[tb] == nil {
+		t.ahead[tb] = map[string]prefetched{}
+	}
+	t.ahead[tb][id] = p
 }
 
 // begin acquires a connection for a transaction of an update (write) or a

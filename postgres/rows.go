@@ -101,6 +101,9 @@ type txn struct {
 	what string // "organization \"acme\"", for errors
 	err  error
 
+	// The rows the update read ahead, by table then ID (see
+	// Store.UpdateOrganizationAhead).
+	ahead map[*rowTable]map[string]prefetched
 	// What a read of a key brought along, for the reads that follow it
 	// (see keySource): the usage levels by license ID, and the seats of
 	// licenses that have few, by license ID then seat ID.
@@ -133,11 +136,15 @@ type source[V any] struct {
 	scope []any // the organization's ID; nothing for the vendor's tables
 }
 
-// Load reads the record with that ID, and locks it in an update.
+// Load reads the record with that ID, and locks it in an update, unless
+// the update read it ahead.
 func (s source[V]) Load(id string) (V, bool) {
 	var v V
 	if s.t.err != nil {
 		return v, false
+	}
+	if v, ok, ahead := s.ahead(id); ahead {
+		return v, ok
 	}
 	data, found, err := s.t.get(s.tb, s.scope, id)
 	if err != nil {
@@ -148,6 +155,39 @@ func (s source[V]) Load(id string) (V, bool) {
 		return v, false
 	}
 	return s.decode(id, data)
+}
+
+// ahead returns the record with that ID, and whether there is one, if
+// the update read it ahead (see [Store.UpdateOrganizationAhead]).
+func (s source[V]) ahead(id string) (v V, ok, ahead bool) {
+	p, ahead := s.t.ahead[s.tb][id]
+	if !ahead || !p.found {
+		return v, false, ahead
+	}
+	v, ok = s.decode(id, p.data)
+	return v, ok, true
+}
+
+// queueGet queues, on b, the read of the row of table tb with that ID,
+// locked in an update, into *p.
+func (t *txn) queueGet(b *pgx.Batch, tb *rowTable, scope []any, id string, p *prefetched) {
+	q := tb.get
+	if t.lock {
+		q = tb.getLock
+	}
+	b.Queue(q, append(scope[:len(scope):len(scope)], id)...).QueryRow(scanPrefetched(p))
+}
+
+// scanPrefetched scans a row's data into *p, if there is a row.
+func scanPrefetched(p *prefetched) func(pgx.Row) error {
+	return func(row pgx.Row) error {
+		err := row.Scan(&p.data)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		p.found = err == nil
+		return err
+	}
 }
 
 // get reads the data of the row of table tb with that ID, and locks it
@@ -188,39 +228,46 @@ type keySource struct {
 	counts        *seatCountSQL
 }
 
-// Load reads the key with that ID, and what goes with it.
+// Load reads the key with that ID, and what goes with it, unless the
+// update read them ahead.
 func (s keySource) Load(id string) (portal.OrgKey, bool) {
 	t := s.t
 	if t.err != nil {
 		return portal.OrgKey{}, false
 	}
-	get, seats := s.tb.get, s.seats.fewOfLicense
-	if t.lock {
-		get, seats = s.tb.getLock, s.seats.fewLck
+	if v, ok, ahead := s.ahead(id); ahead {
+		return v, ok
 	}
-	args := append(s.scope[:len(s.scope):len(s.scope)], id)
+	b := new(pgx.Batch)
+	read := s.queue(b, id)
+	if err := t.conn.SendBatch(t.ctx, b).Close(); err != nil {
+		t.fail(fmt.Errorf("postgres: read %s: %s %q: %w", t.what, s.tb.name, id, err))
+		return portal.OrgKey{}, false
+	}
+	key := read()
+	if !key.found {
+		return portal.OrgKey{}, false
+	}
+	return s.decode(id, key.data)
+}
+
+// queue queues, on b, the reads of the key with that ID and of what goes
+// with it; once b is sent, read keeps what goes with it in the
+// transaction and returns the key's row.
+func (s keySource) queue(b *pgx.Batch, id string) (read func() prefetched) {
+	t := s.t
+	seats := s.seats.fewOfLicense
+	if t.lock {
+		seats = s.seats.fewLck
+	}
 	var (
 		key   prefetched
 		level prefetched
 		few   = map[string][]byte{}
 	)
-	row := func(p *prefetched) func(pgx.Row) error {
-		return func(row pgx.Row) error {
-			err := row.Scan(&p.data)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
-			}
-			p.found = err == nil
-			return err
-		}
-	}
-	b := new(pgx.Batch)
-	b.Queue(get, args...).QueryRow(row(&key))
-	lget := s.levels.get
-	if t.lock {
-		lget = s.levels.getLock
-	}
-	b.Queue(lget, args...).QueryRow(row(&level))
+	t.queueGet(b, s.tb, s.scope, id, &key)
+	t.queueGet(b, s.levels, s.scope, id, &level)
+	args := append(s.scope[:len(s.scope):len(s.scope)], id)
 	b.Queue(seats, args...).Query(func(rows pgx.Rows) error {
 		var (
 			sid  string
@@ -240,21 +287,16 @@ func (s keySource) Load(id string) (portal.OrgKey, bool) {
 		}
 		return err
 	})
-	if err := t.conn.SendBatch(t.ctx, b).Close(); err != nil {
-		t.fail(fmt.Errorf("postgres: read %s: %s %q: %w", t.what, s.tb.name, id, err))
-		return portal.OrgKey{}, false
+	return func() prefetched {
+		if t.levels == nil {
+			t.levels, t.seats, t.counts = map[string]prefetched{}, map[string]map[string][]byte{}, map[string]portal.SeatCount{}
+		}
+		t.levels[id], t.counts[id] = level, count
+		if len(few) <= prefetchSeats {
+			t.seats[id] = few
+		}
+		return key
 	}
-	if t.levels == nil {
-		t.levels, t.seats, t.counts = map[string]prefetched{}, map[string]map[string][]byte{}, map[string]portal.SeatCount{}
-	}
-	t.levels[id], t.counts[id] = level, count
-	if len(few) <= prefetchSeats {
-		t.seats[id] = few
-	}
-	if !key.found {
-		return portal.OrgKey{}, false
-	}
-	return s.decode(id, key.data)
 }
 
 // levelSource is the source of an organization's usage levels, which

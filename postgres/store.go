@@ -36,8 +36,9 @@ type Store struct {
 }
 
 var (
-	_ license.Store       = (*Store)(nil)
-	_ portal.HistoryStore = (*Store)(nil)
+	_ license.Store         = (*Store)(nil)
+	_ portal.HistoryStore   = (*Store)(nil)
+	_ portal.ReadAheadStore = (*Store)(nil)
 )
 
 // Option configures [Open].
