@@ -6,7 +6,7 @@ require (
 	github.com/benbjohnson/clock v1.3.5
 	github.com/google/go-cmp v0.7.0
 	github.com/jackc/pgx/v5 v5.12.0
-	github.com/licensekit/license v0.0.0-20261127112820-ec5796b7fa91
+	github.com/licensekit/license v0.0.0-20261127120118-00c503f2c4fb
 )
 
 require (

@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/benbjohnson/clock v1.3.5
-	github.com/licensekit/license v0.0.0-20261127112820-ec5796b7fa91
+	github.com/licensekit/license v0.0.0-20261127120118-00c503f2c4fb
 	modernc.org/sqlite v1.62.0
 )
 

@@ -4,9 +4,9 @@ go 1.26.0
 
 require (
 	github.com/jackc/pgx/v5 v5.12.0
-	github.com/licensekit/license v0.0.0-20261127112820-ec5796b7fa91
-	github.com/licensekit/license/postgres v0.0.0-20261127112820-ec5796b7fa91
-	github.com/licensekit/license/sqlite v0.0.0-20261127112820-ec5796b7fa91
+	github.com/licensekit/license v0.0.0-20261127120118-00c503f2c4fb
+	github.com/licensekit/license/postgres v0.0.0-20261127120118-00c503f2c4fb
+	github.com/licensekit/license/sqlite v0.0.0-20261127120118-00c503f2c4fb
 )
 
 require (

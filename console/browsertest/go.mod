@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/chromedp/chromedp v0.23.0
-	github.com/licensekit/license v0.0.0-20261127112820-ec5796b7fa91
+	github.com/licensekit/license v0.0.0-20261127120118-00c503f2c4fb
 )
 
 require (
