@@ -309,7 +309,8 @@ func (s *Store) runOrg(ctx context.Context, id string, fn func(*portal.Organizat
 	queueNewest(b, q.newest, id, &newest)
 	scope := []any{id}
 	keys := keySource{source[portal.OrgKey]{t, &q.keys, scope}, &q.levels, &q.seats, &q.counts}
-	readAhead := t.queueAhead(b, keys, source[portal.Device]{t, &q.devices, scope}, ahead)
+	devices := source[portal.Device]{t, &q.devices, scope}
+	readAhead := t.queueAhead(b, keys, devices, ahead)
 	if err := t.conn.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("postgres: read %s: %w", t.what, err)
 	}
@@ -325,7 +326,7 @@ func (s *Store) runOrg(ctx context.Context, id string, fn func(*portal.Organizat
 	o := &portal.Organization{ID: id, Name: name, Created: d.Created,
 		Wallet: d.Wallet, Subscriptions: d.Subscriptions, Delegations: d.Delegations, History: newest}
 	o.Keys.SetSource(keys)
-	o.Devices.SetSource(source[portal.Device]{t, &q.devices, scope})
+	o.Devices.SetSource(devices)
 	o.Seats.SetSource(seatSource{source[portal.Seat]{t, &q.seats, scope}, &q.counts})
 	o.Groups.SetSource(source[portal.Group]{t, &q.groups, scope})
 	o.Redeemed.SetSource(source[portal.WalletRedemption]{t, &q.redeemed, scope})
