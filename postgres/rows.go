@@ -168,14 +168,19 @@ func (s source[V]) ahead(id string) (v V, ok, ahead bool) {
 	return v, ok, true
 }
 
+// locking returns the statement of a read: in an update, locked, the one
+// that locks the rows it reads (SELECT … FOR UPDATE).
+func (t *txn) locking(plain, locked string) string {
+	if t.lock {
+		return locked
+	}
+	return plain
+}
+
 // queueGet queues, on b, the read of the row of table tb with that ID,
 // locked in an update, into *p.
 func (t *txn) queueGet(b *pgx.Batch, tb *rowTable, scope []any, id string, p *prefetched) {
-	q := tb.get
-	if t.lock {
-		q = tb.getLock
-	}
-	b.Queue(q, append(scope[:len(scope):len(scope)], id)...).QueryRow(scanPrefetched(p))
+	b.Queue(t.locking(tb.get, tb.getLock), append(scope[:len(scope):len(scope)], id)...).QueryRow(scanPrefetched(p))
 }
 
 // scanPrefetched scans a row's data into *p, if there is a row.
@@ -193,11 +198,7 @@ func scanPrefetched(p *prefetched) func(pgx.Row) error {
 // get reads the data of the row of table tb with that ID, and locks it
 // in an update.
 func (t *txn) get(tb *rowTable, scope []any, id string) (data []byte, found bool, err error) {
-	q := tb.get
-	if t.lock {
-		q = tb.getLock
-	}
-	err = t.conn.QueryRow(t.ctx, q, append(scope[:len(scope):len(scope)], id)...).Scan(&data)
+	err = t.conn.QueryRow(t.ctx, t.locking(tb.get, tb.getLock), append(scope[:len(scope):len(scope)], id)...).Scan(&data)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -256,10 +257,7 @@ func (s keySource) Load(id string) (portal.OrgKey, bool) {
 // transaction and returns the key's row.
 func (s keySource) queue(b *pgx.Batch, id string) (read func() prefetched) {
 	t := s.t
-	seats := s.seats.fewOfLicense
-	if t.lock {
-		seats = s.seats.fewLck
-	}
+	seats := t.locking(s.seats.fewOfLicense, s.seats.fewLck)
 	var (
 		key   prefetched
 		level prefetched
@@ -317,11 +315,7 @@ func (s levelSource) Load(id string) (string, bool) {
 
 // LoadAll reads every record, and locks them in an update.
 func (s source[V]) LoadAll() map[string]V {
-	q := s.tb.all
-	if s.t.lock {
-		q = s.tb.allLock
-	}
-	return s.query(q, s.scope...)
+	return s.query(s.t.locking(s.tb.all, s.tb.allLock), s.scope...)
 }
 
 // query returns the records that q, which selects id and data, reads.
@@ -399,11 +393,7 @@ func (s seatSource) LoadLicense(lic string) map[string]portal.Seat {
 		}
 		return m
 	}
-	q := s.tb.ofLicense
-	if s.t.lock {
-		q = s.tb.ofLicenseLck
-	}
-	return s.query(q, s.scope[0], lic)
+	return s.query(s.t.locking(s.tb.ofLicense, s.tb.ofLicenseLck), s.scope[0], lic)
 }
 
 // leaseSource is the [portal.LeaseSource] of an organization's leases.
@@ -413,11 +403,7 @@ type leaseSource struct{ source[portal.Lease] }
 // update: the checkout that reads them holds the license's key row lock,
 // and a heartbeat that locked its lease first is waited for.
 func (s leaseSource) LoadLicense(lic string) map[string]portal.Lease {
-	q := s.tb.ofLicense
-	if s.t.lock {
-		q = s.tb.ofLicenseLck
-	}
-	return s.query(q, s.scope[0], lic)
+	return s.query(s.t.locking(s.tb.ofLicense, s.tb.ofLicenseLck), s.scope[0], lic)
 }
 
 // queueWrites queues, on b, the statements that save the records ids of a
